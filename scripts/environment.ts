@@ -1,0 +1,90 @@
+/**
+ * Every knob of the platform: an environment variable with an embedded default. settings.ts, the
+ * start script and the README's configuration table all come from this one list (a spec checks
+ * that the README documents each variable).
+ */
+import path from 'node:path';
+
+/** The package root: dist/scripts/environment.js → ../.. ; scripts/environment.ts (tsx) → .. */
+export const packageRoot = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
+
+export interface EnvironmentVariable {
+  name: string;
+  default: string;
+  description: string;
+}
+
+export const environmentVariables: readonly EnvironmentVariable[] = [
+  { name: 'SUPERVISOR_HTTP_PORT', default: '1880', description: 'HTTP port of the editor, the dashboard and the HTTP endpoints. `npm start` takes the next free port when it is taken.' },
+  { name: 'SUPERVISOR_HOST', default: '127.0.0.1', description: 'Address the HTTP server binds to. Loopback only by default: set `0.0.0.0` deliberately, with a password.' },
+  { name: 'SUPERVISOR_USER_DIR', default: '<repository>/.userdir', description: "Node-RED user directory: the flow file, credentials, context and the embedded time-series file." },
+  { name: 'SUPERVISOR_CREDENTIAL_SECRET', default: '(empty)', description: 'Key that encrypts the credentials file. Empty: Node-RED generates one and keeps it in the user directory.' },
+  { name: 'SUPERVISOR_MQTT_URL', default: '(empty)', description: 'Broker the flows use (`mqtt://host:1883`, `mqtts://…`). Empty: an embedded broker (aedes) is started on 127.0.0.1.' },
+  { name: 'SUPERVISOR_MQTT_PORT', default: '1883', description: 'Port of the embedded broker. `npm start` takes the next free port when it is taken.' },
+  { name: 'SUPERVISOR_TIMESERIES_URL', default: '(empty)', description: 'Time-series database (`http://influxdb:8086/db`). Empty: an embedded SQLite file in the user directory (storage issue).' },
+  { name: 'SUPERVISOR_ADMIN_USER', default: 'admin', description: 'User name of the editor login, when a password hash is set.' },
+  { name: 'SUPERVISOR_ADMIN_PASSWORD_HASH', default: '(empty)', description: 'bcrypt hash of the editor password. Set: the editor and admin API require a login. Empty: no login (loopback only).' },
+  { name: 'SUPERVISOR_DASHBOARD_PATH', default: '/dashboard', description: 'Path of the Dashboard 2.0 pages.' },
+  { name: 'SUPERVISOR_SIMULATOR', default: 'auto', description: '`on`, `off` or `auto` (on with the embedded broker, off with an external one): whether the simulated network starts.' },
+  { name: 'SUPERVISOR_SIMULATOR_SPEED', default: '60', description: 'Time acceleration of the simulated network (60: a 15-minute meter sends every 15 s).' },
+  { name: 'SUPERVISOR_DATA_DIR', default: '<repository>/data', description: 'Folder of the reference data (device registry, buildings, lighting assets…).' },
+  { name: 'SUPERVISOR_LOG_LEVEL', default: 'info', description: 'Node-RED log level: fatal, error, warn, info, debug, trace.' },
+];
+
+export interface PlatformEnvironment {
+  httpPort: number;
+  host: string;
+  userDir: string;
+  credentialSecret: string;
+  mqttUrl: string;
+  mqttPort: number;
+  timeseriesUrl: string;
+  adminUser: string;
+  adminPasswordHash: string;
+  dashboardPath: string;
+  simulator: 'on' | 'off' | 'auto';
+  simulatorSpeed: number;
+  dataDir: string;
+  logLevel: string;
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new Error(`${name}="${raw}" is not a TCP port (an integer from 0 to 65535)`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new Error(`${name}="${raw}" must be one of: ${allowed.join(', ')}`);
+  return raw as T;
+}
+
+/** Reads the platform's configuration from the environment, with the embedded defaults. Throws on a bad value. */
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): PlatformEnvironment {
+  const speed = Number(env.SUPERVISOR_SIMULATOR_SPEED || '60');
+  if (!(speed > 0)) throw new Error(`SUPERVISOR_SIMULATOR_SPEED="${env.SUPERVISOR_SIMULATOR_SPEED}" must be a positive number`);
+  let dashboardPath = env.SUPERVISOR_DASHBOARD_PATH || '/dashboard';
+  if (!dashboardPath.startsWith('/')) dashboardPath = `/${dashboardPath}`;
+  return {
+    httpPort: port(env, 'SUPERVISOR_HTTP_PORT', 1880),
+    host: env.SUPERVISOR_HOST || '127.0.0.1',
+    userDir: path.resolve(env.SUPERVISOR_USER_DIR || path.join(packageRoot, '.userdir')),
+    credentialSecret: env.SUPERVISOR_CREDENTIAL_SECRET || '',
+    mqttUrl: env.SUPERVISOR_MQTT_URL || '',
+    mqttPort: port(env, 'SUPERVISOR_MQTT_PORT', 1883),
+    timeseriesUrl: env.SUPERVISOR_TIMESERIES_URL || '',
+    adminUser: env.SUPERVISOR_ADMIN_USER || 'admin',
+    adminPasswordHash: env.SUPERVISOR_ADMIN_PASSWORD_HASH || '',
+    dashboardPath: dashboardPath.replace(/\/+$/, '') || '/dashboard',
+    simulator: oneOf(env, 'SUPERVISOR_SIMULATOR', ['on', 'off', 'auto'] as const, 'auto'),
+    simulatorSpeed: speed,
+    dataDir: path.resolve(env.SUPERVISOR_DATA_DIR || path.join(packageRoot, 'data')),
+    logLevel: oneOf(env, 'SUPERVISOR_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * End to end, the way a new user runs it: `npm start`'s script on free ports, in a temporary user
+ * directory. Simulated ChirpStack uplinks must travel through a real broker (the embedded aedes one,
+ * then a real Mosquitto) and come out of lorawan-event, as counted by the Ingest tab.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import mqtt from 'mqtt';
+import { freePort } from '../support/ports';
+import { globalContext, RunningPlatform, startPlatform, waitFor } from '../support/platform';
+import { MqttService, startMosquitto } from '../support/services';
+
+interface CounterRow { capteur: string; devEui: string; trames: number }
+
+/** Devices of the sample fleet (data/devices.csv, one per line after the header). */
+function fleetSize(): number {
+  return fs.readFileSync(path.resolve(__dirname, '../../data/devices.csv'), 'utf8').trim().split('\n').length - 1;
+}
+
+async function countedDevices(platform: RunningPlatform, minimum: number): Promise<Record<string, CounterRow>> {
+  return waitFor(`uplinks of ${minimum} devices counted after lorawan-event`, async () => {
+    const counts = await globalContext<Record<string, CounterRow>>(platform.httpUrl, 'compteursTrames');
+    return counts && Object.keys(counts).length >= minimum ? counts : undefined;
+  }, 45000);
+}
+
+describe('platform end to end (npm start)', function () {
+  this.timeout(120000);
+  let platform: RunningPlatform | undefined;
+  let mosquitto: MqttService | undefined;
+
+  afterEach(async function () {
+    if (platform) {
+      const code = await platform.stop();
+      platform = undefined;
+      assert.equal(code, 0, 'Ctrl-C stops the platform cleanly');
+    }
+    if (mosquitto) { await mosquitto.stop(); mosquitto = undefined; }
+  });
+
+  it('runs on embedded defaults: editor, dashboard, embedded broker and simulated uplinks through lorawan-event', async function () {
+    // The wanted broker port is taken, as on a machine that already runs Mosquitto: start must move on.
+    const busy = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => busy.once('listening', r));
+    const busyPort = (busy.address() as net.AddressInfo).port;
+    try {
+      platform = await startPlatform({ SUPERVISOR_MQTT_PORT: String(busyPort), SUPERVISOR_SIMULATOR_SPEED: '600' });
+      const output = platform.output();
+      assert.match(output, new RegExp(`port ${busyPort} \\(embedded MQTT broker\\) is taken: using \\d+ instead`));
+      assert.match(output, /\[supervisor\] dashboard\s+http:\/\/127\.0\.0\.1:\d+\/dashboard/);
+      assert.match(output, /first start: \d+ nodes from flows\/ and dashboards\/ written/);
+
+      const editor = await fetch(`${platform.httpUrl}/`);
+      assert.equal(editor.status, 200);
+      const dashboard = await fetch(`${platform.httpUrl}/dashboard/reseau`);
+      assert.equal(dashboard.status, 200);
+      assert.match(await dashboard.text(), /<div id="app"|<html/i);
+
+      const flows = await (await fetch(`${platform.httpUrl}/flows`, { headers: { 'Node-RED-API-Version': 'v2' } })).json() as { flows: { type: string }[] };
+      const types = new Set(flows.flows.map((n) => n.type));
+      assert.ok(types.has('lorawan-event') && types.has('lorawan-simulator') && types.has('ui-table'));
+
+      const counts = await countedDevices(platform, Math.min(10, fleetSize()));
+      for (const row of Object.values(counts)) {
+        assert.match(row.devEui, /^[0-9a-f]{16}$/);
+        assert.ok(row.trames >= 1);
+      }
+      // The broker itself answers on the printed URL: an outside client sees the simulated events.
+      const brokerUrl = /\[supervisor\] MQTT broker (mqtt:\S+)/.exec(platform.output())![1];
+      const client = await mqtt.connectAsync(brokerUrl);
+      try {
+        await client.subscribeAsync('application/+/device/+/event/up');
+        const event = await new Promise<{ deviceInfo: { devEui: string } }>((resolve) => client.once('message', (_t, p) => resolve(JSON.parse(p.toString()))));
+        assert.match(event.deviceInfo.devEui, /^[0-9a-f]{16}$/);
+      } finally {
+        await client.endAsync();
+      }
+      assert.doesNotMatch(platform.output(), /Waiting for missing types|Cannot find module|\[error\]/);
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('never overwrites an existing user flow file', async function () {
+    platform = await startPlatform({ SUPERVISOR_MQTT_PORT: String(await freePort()), SUPERVISOR_SIMULATOR: 'off' });
+    const flowFile = path.join(platform.userDir, 'flows.json');
+    assert.equal(await platform.stop(), 0);
+    const userDir = platform.userDir;
+    platform = undefined;
+
+    const edited = JSON.parse(fs.readFileSync(flowFile, 'utf8'));
+    edited.push({ id: 'user-note', type: 'comment', z: 'tab-ingest', name: 'Note d\u2019un agent', info: '', x: 600, y: 300, wires: [] });
+    fs.writeFileSync(flowFile, JSON.stringify(edited, null, 4));
+    platform = await startPlatform({ SUPERVISOR_MQTT_PORT: String(await freePort()), SUPERVISOR_SIMULATOR: 'off' }, userDir);
+    assert.match(platform.output(), /using the existing flow file/);
+    const kept = JSON.parse(fs.readFileSync(flowFile, 'utf8'));
+    assert.ok(kept.some((n: { id: string }) => n.id === 'user-note'));
+  });
+
+  it('uses an external broker when SUPERVISOR_MQTT_URL is set (a real Mosquitto)', async function () {
+    mosquitto = await startMosquitto();
+    platform = await startPlatform({ SUPERVISOR_MQTT_URL: mosquitto.url, SUPERVISOR_SIMULATOR: 'on', SUPERVISOR_SIMULATOR_SPEED: '600' });
+    assert.match(platform.output(), new RegExp(`MQTT broker ${mosquitto.url.replace(/[.]/g, '\\.')}\\s`));
+    assert.doesNotMatch(platform.output(), /\(embedded\)/);
+    await countedDevices(platform, Math.min(10, fleetSize()));
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * Real services for the specs, each started on a free loopback port in its own temporary folder and
+ * stopped afterwards. Nothing is mocked: a spec that needs a broker talks to a real Mosquitto.
+ */
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, waitForPort } from './ports';
+
+export interface RunningService {
+  port: number;
+  /** Temporary folder holding the service's configuration, data and log. */
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export interface MqttService extends RunningService {
+  /** mqtt://127.0.0.1:<port> */
+  url: string;
+}
+
+export interface InfluxService extends RunningService {
+  /** http://127.0.0.1:<port> (InfluxDB 1.x HTTP API) */
+  url: string;
+}
+
+function findExecutable(name: string, candidates: string[]): string {
+  for (const candidate of candidates) if (fs.existsSync(candidate)) return candidate;
+  const which = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  if (which.status === 0 && which.stdout.trim()) return which.stdout.trim();
+  throw new Error(`${name} is not installed: run .ci/run (or apt-get install ${name}) first`);
+}
+
+function stopProcess(child: ChildProcess, dir: string): Promise<void> {
+  return new Promise((resolve) => {
+    const cleanup = () => { fs.rmSync(dir, { recursive: true, force: true }); resolve(); };
+    if (child.exitCode !== null || child.signalCode !== null) return cleanup();
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => { clearTimeout(killer); cleanup(); });
+    child.kill('SIGTERM');
+  });
+}
+
+async function startProcess(command: string, args: string[], dir: string, port: number): Promise<ChildProcess> {
+  const log = fs.openSync(path.join(dir, 'service.log'), 'a');
+  const child = spawn(command, args, { cwd: dir, stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  let exited = false;
+  child.once('exit', () => { exited = true; });
+  try {
+    await waitForPort(port, 20000);
+  } catch (err) {
+    const output = fs.existsSync(path.join(dir, 'service.log')) ? fs.readFileSync(path.join(dir, 'service.log'), 'utf8') : '';
+    child.kill('SIGKILL');
+    throw new Error(`${path.basename(command)} did not start${exited ? ' (it exited)' : ''}: ${(err as Error).message}\n${output}`);
+  }
+  return child;
+}
+
+/** A private Mosquitto broker; `extraConfig` lines are appended to its configuration file. */
+export async function startMosquitto(extraConfig: string[] = []): Promise<MqttService> {
+  const binary = findExecutable('mosquitto', ['/usr/sbin/mosquitto', '/usr/bin/mosquitto']);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'st-mosquitto-'));
+  const port = await freePort();
+  const config = [
+    `listener ${port} 127.0.0.1`,
+    'allow_anonymous true',
+    'persistence false',
+    // Specs publish bursts: the default of 1,000 queued messages per client would drop some.
+    'max_queued_messages 0',
+    ...extraConfig,
+  ];
+  fs.writeFileSync(path.join(dir, 'mosquitto.conf'), config.join('\n') + '\n');
+  const child = await startProcess(binary, ['-c', path.join(dir, 'mosquitto.conf')], dir, port);
+  return { port, dir, url: `mqtt://127.0.0.1:${port}`, stop: () => stopProcess(child, dir) };
+}
+
+/** A private InfluxDB 1.x server with its data in a temporary folder (HTTP API only). */
+export async function startInfluxDb(): Promise<InfluxService> {
+  const binary = findExecutable('influxd', ['/usr/bin/influxd', '/usr/sbin/influxd']);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'st-influxdb-'));
+  const port = await freePort();
+  const bindPort = await freePort();
+  const config = `reporting-disabled = true
+bind-address = "127.0.0.1:${bindPort}"
+[meta]
+  dir = "${dir}/meta"
+[data]
+  dir = "${dir}/data"
+  wal-dir = "${dir}/wal"
+  query-log-enabled = false
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:${port}"
+  log-enabled = false
+  auth-enabled = false
+[monitor]
+  store-enabled = false
+[continuous_queries]
+  enabled = false
+[subscriber]
+  enabled = false
+`;
+  fs.writeFileSync(path.join(dir, 'influxdb.conf'), config);
+  const child = await startProcess(binary, ['-config', path.join(dir, 'influxdb.conf')], dir, port);
+  // The TCP port opens slightly before /ping answers: wait for the HTTP API itself.
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/ping`);
+      if (res.status === 204) break;
+    } catch { /* not ready yet */ }
+    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error('InfluxDB /ping did not answer 204'); }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { port, dir, url, stop: () => stopProcess(child, dir) };
+}
