@@ -32,7 +32,6 @@ const settings = {
   editorTheme: {
     page: { title: 'Superviseur territorial — Grand Poitiers' },
     header: { title: 'Superviseur territorial' },
-    projects: { enabled: false },
     tours: false,
   },
   diagnostics: { enabled: false, ui: false },

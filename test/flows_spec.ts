@@ -48,6 +48,7 @@ function checkReferences(label: string, nodes: FlowNode[]): void {
       const value = node[prop];
       if (prop === 'theme' && node.type !== 'ui-page') continue;
       if (prop === 'page' && node.type !== 'ui-group') continue;
+      if (prop === 'broker' && node.type === 'mqtt-broker') continue; // its own URL, not a reference
       const ids = Array.isArray(value) ? value : typeof value === 'string' && value !== '' ? [value] : [];
       for (const id of ids) assert.ok(byId.has(id), `${where}: ${prop} refers to missing node "${id}"`);
     }
