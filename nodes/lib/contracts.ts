@@ -63,8 +63,15 @@ export interface Reading {
   time: string;
   model: string;
   measurements: Measurement[];
-  status?: { batteryPercent?: number; batteryVoltage?: number; alarms?: string[] };
+  status?: ReadingStatus;
   radio?: Radio;
+}
+
+/** Device health carried by a Reading: battery and alarms (stable alarm codes, e.g. `lamp_failure`). */
+export interface ReadingStatus {
+  batteryPercent?: number;
+  batteryVoltage?: number;
+  alarms?: string[];
 }
 
 /** The city's own tenant, used when the network server does not name one. */
