@@ -1,4 +1,6 @@
 import type { DeviceCodec } from '../types';
+import { pulse } from './pulse';
+import { ticCbeLinkyMono, ticCbeLinkyTri } from './tic';
 
-/** The adeunis models this package decodes. */
-export const codecs: DeviceCodec[] = [];
+/** The adeunis models this package decodes (one engine: ./engine.ts). */
+export const codecs: DeviceCodec[] = [pulse, ticCbeLinkyMono, ticCbeLinkyTri];

@@ -1,4 +1,5 @@
 import type { DeviceCodec } from '../types';
+import { ul20xx } from './ul20xx';
 
 /** The nas models this package decodes. */
-export const codecs: DeviceCodec[] = [];
+export const codecs: DeviceCodec[] = [ul20xx];

@@ -6,11 +6,17 @@
  *   vendor/adeunis/pulse-codec.yaml): data frame 0x5A of channel A, the counter (uint32) then four
  *   differences with the previous samples (uint16) and the timestamp (seconds since 2013-01-01 UTC).
  *   The previous samples are the counters of the previous uplinks.
- * - TIC CBE Linky mono: PLACEHOLDER (frame 0x49 is a bitmap of TIC labels, left to the decoding
- *   issue): `FF` + index in Wh (uint32 BE), on fPort 1.
+ * - TIC CBE Linky mono, GENUINE, checked byte for byte against the vendor example (TTN lorawan-devices,
+ *   vendor/adeunis/tic-cbe-linky-mono-codec.yaml): TIC data frame 0x49 of the "CBE Linky mono"
+ *   profile, 50 bytes: ADCO (12 ASCII) @2, OPTARIF (4 ASCII) @14, BASE @18, ISOUSC @22, IINST @26,
+ *   IMAX @30, PAPP @34, HCHC @38, HCHP @42 (u32 BE, 0x80000000 = label absent), PTEC (4 ASCII) @46.
+ *   The simulated meter has the BASE tariff: BASE = the index (Wh), PAPP = the power (VA, power
+ *   factor 1), IINST = PAPP / 230 V, HCHC/HCHP absent, PTEC "TH..".
+ * - TIC CBE Linky tri: the same frame for the "CBE Linky tri" profile (encodeAdeunisTicCbeTri, checked
+ *   against the vendor example); no device of the sample fleet uses it.
  */
 import { DeviceState, pulseCount } from '../state';
-import { FrameEncoder, placeholderFrame, u32 } from './types';
+import { FrameEncoder, u32 } from './types';
 
 export const ADEUNIS_PORT = 1;
 /** 2013-01-01T00:00:00Z, the Adeunis time origin, in unix seconds. */
@@ -44,6 +50,102 @@ export function encodeAdeunisPulseA(s: AdeunisPulseSample): Buffer {
   return bytes;
 }
 
+/** Value of a TIC label absent from the meter's frame. */
+export const TIC_NOT_FOUND = 0x80000000;
+
+export interface AdeunisTicStatus {
+  frameCounter: number;
+  configurationDone?: boolean;
+}
+
+function ticStatus(s: AdeunisTicStatus): number {
+  return ((s.frameCounter & 0x07) << 5) | (s.configurationDone ? 0x01 : 0);
+}
+
+function ticText(bytes: Buffer, offset: number, length: number, text: string | undefined): void {
+  if (text !== undefined) bytes.write(text.slice(0, length), offset, 'latin1');
+}
+
+function ticValue(bytes: Buffer, offset: number, value: number | undefined): void {
+  bytes.writeUInt32BE(value === undefined ? TIC_NOT_FOUND : Math.min(0x7fffffff, u32(value)), offset);
+}
+
+export interface AdeunisTicMono extends AdeunisTicStatus {
+  adco: string;
+  optarif: string;
+  base?: number;
+  isousc?: number;
+  iinst?: number;
+  imax?: number;
+  papp?: number;
+  hchc?: number;
+  hchp?: number;
+  ptec?: string;
+}
+
+/** TIC data frame 0x49 of the "CBE Linky mono" profile (50 bytes). */
+export function encodeAdeunisTicCbeMono(t: AdeunisTicMono): Buffer {
+  const bytes = Buffer.alloc(50);
+  bytes[0] = 0x49;
+  bytes[1] = ticStatus(t);
+  ticText(bytes, 2, 12, t.adco);
+  ticText(bytes, 14, 4, t.optarif);
+  ticValue(bytes, 18, t.base);
+  ticValue(bytes, 22, t.isousc);
+  ticValue(bytes, 26, t.iinst);
+  ticValue(bytes, 30, t.imax);
+  ticValue(bytes, 34, t.papp);
+  ticValue(bytes, 38, t.hchc);
+  ticValue(bytes, 42, t.hchp);
+  ticText(bytes, 46, 4, t.ptec);
+  return bytes;
+}
+
+export interface AdeunisTicTri extends AdeunisTicStatus {
+  adco: string;
+  base?: number;
+  iinst: [number?, number?, number?];
+  imax: [number?, number?, number?];
+  pmax?: number;
+  papp?: number;
+}
+
+/** TIC data frame 0x49 of the "CBE Linky tri" profile (50 bytes). */
+export function encodeAdeunisTicCbeTri(t: AdeunisTicTri): Buffer {
+  const bytes = Buffer.alloc(50);
+  bytes[0] = 0x49;
+  bytes[1] = ticStatus(t);
+  ticText(bytes, 2, 12, t.adco);
+  ticValue(bytes, 14, t.base);
+  for (let i = 0; i < 3; i++) ticValue(bytes, 18 + 4 * i, t.iinst[i]);
+  for (let i = 0; i < 3; i++) ticValue(bytes, 30 + 4 * i, t.imax[i]);
+  ticValue(bytes, 42, t.pmax);
+  ticValue(bytes, 46, t.papp);
+  return bytes;
+}
+
+/** A 12-digit meter address (ADCO) derived from the device EUI, stable per device. */
+export function adcoOf(devEui: string): string {
+  return (parseInt(devEui.slice(-10), 16) % 1e12).toString().padStart(12, '0');
+}
+
+/** The simulated TIC mono frame of a device state (BASE tariff). */
+export function ticMonoState(s: DeviceState): AdeunisTicMono {
+  const papp = Math.max(0, Math.round(s.rate));
+  return {
+    frameCounter: s.uplinks,
+    configurationDone: true,
+    adco: adcoOf(s.device.devEui),
+    optarif: 'BASE',
+    base: s.index,
+    isousc: 45,
+    iinst: Math.round(papp / 230),
+    imax: 90,
+    papp,
+    ptec: 'TH..',
+  };
+}
+
 export const adeunisEncoders: FrameEncoder[] = [
   {
     model: 'adeunis-pulse',
@@ -62,7 +164,7 @@ export const adeunisEncoders: FrameEncoder[] = [
   },
   {
     model: 'adeunis-tic-cbe-linky-mono',
-    fidelity: 'placeholder',
-    encodeUplink: (s: DeviceState) => placeholderFrame(ADEUNIS_PORT, s.index),
+    fidelity: 'genuine',
+    encodeUplink: (s: DeviceState) => ({ fPort: ADEUNIS_PORT, bytes: encodeAdeunisTicCbeMono(ticMonoState(s)) }),
   },
 ];
