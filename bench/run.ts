@@ -2,10 +2,12 @@
  * Runs every benchmark of the project and prints one line per figure with its baseline and ratio
  * (`npm run bench`). Add a benchmark by listing it in BENCHMARKS.
  */
+import { benchLorawanDecode } from './lorawan-decode';
 import { benchLorawanEvent } from './lorawan-event';
+import { benchTimeseriesWrite } from './timeseries-write';
 import { BenchResult, Benchmark } from './types';
 
-const BENCHMARKS: Benchmark[] = [benchLorawanEvent];
+const BENCHMARKS: Benchmark[] = [benchLorawanEvent, benchLorawanDecode, benchTimeseriesWrite];
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
