@@ -29,8 +29,24 @@ const ourTypes = new Set(Object.keys(JSON.parse(fs.readFileSync(path.join(root, 
 const dashboardTypes = new Set(Object.keys(JSON.parse(fs.readFileSync(require.resolve('@flowfuse/node-red-dashboard/package.json'), 'utf8'))['node-red'].nodes));
 const knownTypes = new Set([...coreTypes(), ...ourTypes, ...dashboardTypes]);
 
-/** Properties that hold the id of another node (config nodes, dashboard parents, link targets, scopes). */
-const REFERENCE_PROPERTIES = ['broker', 'group', 'page', 'ui', 'theme', 'server', 'tls', 'links', 'scope', 'database', 'source', 'program', 'charter', 'dataset'];
+/** Properties of core and Dashboard nodes that hold the id of another node (config nodes, parents, links, scopes). */
+const CORE_REFERENCES: Record<string, string[]> = {
+  'mqtt in': ['broker'], 'mqtt out': ['broker'], 'mqtt-broker': ['tls'], 'http request': ['tls'],
+  'link in': ['links'], 'link out': ['links'], 'link call': ['links'], catch: ['scope'], status: ['scope'], complete: ['scope'],
+  'ui-page': ['ui', 'theme'], 'ui-group': ['page'], 'ui-link': ['ui'],
+};
+
+/** Our nodes' references: the editor defaults declared with a config type (`x: { value: '', type: 'timeseries-db' }`). */
+function ourReferences(type: string): string[] {
+  const html = fs.readFileSync(path.join(root, 'dist', 'nodes', type, `${type}.html`), 'utf8');
+  return [...html.matchAll(/(\w+):\s*\{\s*value:\s*["']{2},\s*type:\s*["']([\w-]+)["']/g)].map((m) => m[1]);
+}
+
+function referenceProperties(type: string): string[] {
+  if (ourTypes.has(type)) return ourReferences(type);
+  if (dashboardTypes.has(type) && !CORE_REFERENCES[type]) return ['group'];
+  return CORE_REFERENCES[type] ?? [];
+}
 
 function checkReferences(label: string, nodes: FlowNode[]): void {
   const byId = new Map(nodes.map((n) => [n.id, n]));
@@ -44,11 +60,8 @@ function checkReferences(label: string, nodes: FlowNode[]): void {
     for (const output of (node.wires as string[][] | undefined) ?? []) {
       for (const target of output) assert.ok(byId.has(target), `${where}: wired to missing node "${target}"`);
     }
-    for (const prop of REFERENCE_PROPERTIES) {
+    for (const prop of referenceProperties(node.type)) {
       const value = node[prop];
-      if (prop === 'theme' && node.type !== 'ui-page') continue;
-      if (prop === 'page' && node.type !== 'ui-group') continue;
-      if (prop === 'broker' && node.type === 'mqtt-broker') continue; // its own URL, not a reference
       const ids = Array.isArray(value) ? value : typeof value === 'string' && value !== '' ? [value] : [];
       for (const id of ids) assert.ok(byId.has(id), `${where}: ${prop} refers to missing node "${id}"`);
     }

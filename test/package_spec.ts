@@ -36,9 +36,10 @@ function editorDefinition(type: string): { category: string; color: string } {
   const category = /\bcategory:\s*["']([^"']+)["']/.exec(call[1]);
   const color = /\bcolor:\s*["']([^"']+)["']/.exec(call[1]);
   assert.ok(category, `${type}.html: category is not a string literal`);
-  assert.ok(color, `${type}.html: color is not a string literal`);
+  // A config node has no palette entry, hence no colour; every other node needs a literal one.
+  assert.ok(color || category[1] === 'config', `${type}.html: color is not a string literal`);
   assert.match(html, new RegExp(`<script type="text/html" data-template-name="${type}">`), `${type}.html: no edit template`);
-  return { category: category[1], color: color[1] };
+  return { category: category[1], color: color?.[1] ?? '' };
 }
 
 describe('package (node-red-dev offline checks and packaging rules)', function () {
@@ -80,7 +81,7 @@ describe('package (node-red-dev offline checks and packaging rules)', function (
   });
 
   it('publishes only what the palette needs', function () {
-    assert.deepEqual([...pkg.files].sort(), ['data/', 'dist/nodes/', 'examples/']);
+    assert.deepEqual([...pkg.files].sort(), ['bin/', 'data/', 'dist/nodes/', 'dist/scripts/lorawan-decode-cli.js', 'examples/']);
   });
 
   it('N02 uses every non-config node in examples/ (each file a JSON array)', function () {
