@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { freePort } from '../support/ports';
 import { globalContext, RunningPlatform, startPlatform, waitFor } from '../support/platform';
-import { MqttService, startMosquitto } from '../support/services';
+import { InfluxService, MqttService, startInfluxDb, startMosquitto } from '../support/services';
 
 interface CounterRow { capteur: string; devEui: string; trames: number }
 
@@ -26,10 +27,30 @@ async function countedDevices(platform: RunningPlatform, minimum: number): Promi
   }, 45000);
 }
 
+/** Quantities stored in the embedded SQLite time series, with the fields each has. */
+async function storedQuantities(userDir: string, wanted: string[]): Promise<Map<string, Set<string>>> {
+  const file = path.join(userDir, 'timeseries.sqlite');
+  return waitFor(`decoded readings of ${wanted.join(', ')} in ${file}`, async () => {
+    if (!fs.existsSync(file)) return undefined;
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      const rows = db.prepare('SELECT DISTINCT measurement, field FROM points').all() as { measurement: string; field: string }[];
+      const found = new Map<string, Set<string>>();
+      for (const row of rows) found.set(row.measurement, (found.get(row.measurement) ?? new Set()).add(row.field));
+      return wanted.every((q) => found.has(q)) ? found : undefined;
+    } catch {
+      return undefined; // the table is not created yet
+    } finally {
+      db.close();
+    }
+  }, 45000);
+}
+
 describe('platform end to end (npm start)', function () {
   this.timeout(120000);
   let platform: RunningPlatform | undefined;
   let mosquitto: MqttService | undefined;
+  let influx: InfluxService | undefined;
 
   afterEach(async function () {
     if (platform) {
@@ -38,6 +59,7 @@ describe('platform end to end (npm start)', function () {
       assert.equal(code, 0, 'Ctrl-C stops the platform cleanly');
     }
     if (mosquitto) { await mosquitto.stop(); mosquitto = undefined; }
+    if (influx) { await influx.stop(); influx = undefined; }
   });
 
   it('runs on embedded defaults: editor, dashboard, embedded broker and simulated uplinks through lorawan-event', async function () {
@@ -77,6 +99,10 @@ describe('platform end to end (npm start)', function () {
       } finally {
         await client.endAsync();
       }
+      // Decoded and stored: water m3, electricity Wh (index and consumption), lamp level, CO2.
+      const stored = await storedQuantities(platform.userDir, ['water_volume', 'active_energy', 'light_level', 'co2', 'temperature']);
+      assert.ok(stored.get('active_energy')!.has('index') && stored.get('active_energy')!.has('delta'));
+      assert.ok(stored.get('co2')!.has('value'));
       assert.doesNotMatch(platform.output(), /Waiting for missing types|Cannot find module|\[error\]/);
     } finally {
       busy.close();
@@ -105,5 +131,20 @@ describe('platform end to end (npm start)', function () {
     assert.match(platform.output(), new RegExp(`MQTT broker ${mosquitto.url.replace(/[.]/g, '\\.')}\\s`));
     assert.doesNotMatch(platform.output(), /\(embedded\)/);
     await countedDevices(platform, Math.min(10, fleetSize()));
+  });
+
+  it('stores the decoded readings in InfluxDB when SUPERVISOR_TIMESERIES_URL is set (a real influxd)', async function () {
+    influx = await startInfluxDb();
+    platform = await startPlatform({
+      SUPERVISOR_MQTT_PORT: String(await freePort()), SUPERVISOR_SIMULATOR_SPEED: '600', SUPERVISOR_TIMESERIES_URL: `${influx.url}/territoire`,
+    });
+    const count = await waitFor('active_energy points in InfluxDB database "territoire"', async () => {
+      const res = await fetch(`${influx!.url}/query?db=territoire&q=${encodeURIComponent('SELECT count("index") FROM active_energy')}`);
+      const body = await res.json() as { results: { series?: { values: [string, number][] }[] }[] };
+      const n = body.results[0]?.series?.[0]?.values[0]?.[1];
+      return n && n > 0 ? n : undefined;
+    }, 45000);
+    assert.ok(count > 0);
+    assert.ok(!fs.existsSync(path.join(platform.userDir, 'timeseries.sqlite')), 'nothing goes to the embedded SQLite');
   });
 });

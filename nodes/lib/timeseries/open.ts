@@ -54,7 +54,8 @@ export function openBackend(config: BackendConfig): TimeseriesBackend {
   if (target.kind === 'sqlite') return new SqliteBackend({ file: target.file });
   return new InfluxBackend({
     url: target.url,
-    database: config.database || target.database || 'supervisor',
+    // A database named in the URL (env-driven topology) wins over the node's field.
+    database: target.database || config.database || 'supervisor',
     retentionPolicy: config.retentionPolicy || undefined,
     username: config.username || undefined,
     password: config.password || undefined,
