@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import mqtt from 'mqtt';
-import { startInfluxDb, startMosquitto } from './support/services';
+import { Client } from 'pg';
+import { createPostgresDatabase, startInfluxDb, startMosquitto } from './support/services';
 
 describe('test services', function () {
   this.timeout(60000);
@@ -37,5 +38,17 @@ describe('test services', function () {
       await influx.stop();
     }
     assert.ok(!fs.existsSync(influx.dir));
+  });
+
+  it('PostgreSQL: a database of its own on the machine service, dropped afterwards', async function () {
+    const database = await createPostgresDatabase();
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    const { rows } = await client.query('SELECT current_database() AS name');
+    assert.equal(rows[0].name, database.name);
+    await client.end();
+    await database.drop();
+    const probe = new Client({ connectionString: database.url });
+    await assert.rejects(probe.connect(), /does not exist/);
   });
 });

@@ -117,3 +117,45 @@ bind-address = "127.0.0.1:${bindPort}"
   }
   return { port, dir, url, stop: () => stopProcess(child, dir) };
 }
+
+export interface PostgresDatabase {
+  /** postgres://…/<database> of a database created for this spec. */
+  url: string;
+  name: string;
+  /** Drops the database (and every connection to it). */
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh database on the machine's PostgreSQL server (a service on this machine kind: 127.0.0.1:5432,
+ * trust auth; SUPERVISOR_TEST_PG_URL overrides the server), created for one spec and dropped after it.
+ */
+export async function createPostgresDatabase(): Promise<PostgresDatabase> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Client } = require('pg') as typeof import('pg');
+  const serverUrl = process.env.SUPERVISOR_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `st_test_${process.pid}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
+  const admin = new Client({ connectionString: serverUrl });
+  try {
+    await admin.connect();
+  } catch (err) {
+    throw new Error(`PostgreSQL is not reachable at ${serverUrl} (${(err as Error).message}): start it (.ci/run does) or set SUPERVISOR_TEST_PG_URL`);
+  }
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    drop: async () => {
+      const client = new Client({ connectionString: serverUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
