@@ -14,6 +14,7 @@ import { DecodeError } from '../lib/codecs/types';
 import { MappingRule, SandboxError, VendorModel } from '../lib/codecs/sandbox';
 import { ModelDecoder, ModelResolver, parseRegistry, readingOf } from '../lib/decode';
 import enUS = require('./locales/en-US/lorawan-decode.json');
+import { compactCount, TextParams, Translate, translator } from '../lib/i18n';
 
 interface VendorCodecDef {
   model?: string;
@@ -37,24 +38,10 @@ const STATUS_INTERVAL_MS = 500;
 const WATCH_DEBOUNCE_MS = 250;
 const DEFAULT_TIMEOUT_MS = 100;
 
-type Params = Record<string, string | number>;
+type Params = TextParams;
 
-function compact(n: number): string {
-  if (n < 1000) return String(n);
-  if (n < 10000) return `${(n / 1000).toFixed(1)}k`;
-  if (n < 1000000) return `${Math.floor(n / 1000)}k`;
-  return `${(n / 1000000).toFixed(1)}M`;
-}
 
-function interpolate(text: string, params: Params | undefined): string {
-  return params ? text.replace(/__(\w+)__/g, (all, name: string) => (name in params ? String(params[name]) : all)) : text;
-}
 
-function english(key: string): string | undefined {
-  let value: unknown = enUS;
-  for (const part of key.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
-  return typeof value === 'string' ? value : undefined;
-}
 
 /** A vendor codec that could not be loaded: its model is known, its frames go to the undecoded output. */
 class UnavailableCodec implements ModelDecoder {
@@ -76,12 +63,7 @@ function frameBytes(value: unknown): Buffer | undefined {
 }
 
 export = function (RED: NodeAPI): void {
-  function t(key: string, params?: Params): string {
-    const text = RED._(key, params);
-    if (text !== key) return text;
-    const fallback = english(key);
-    return fallback === undefined ? key : interpolate(fallback, params);
-  }
+  const t = translator(RED._ as Translate, enUS);
 
   function setting(name: string): unknown {
     try {
@@ -138,13 +120,13 @@ export = function (RED: NodeAPI): void {
       if (freshError !== undefined) {
         const reason = freshError;
         freshError = undefined;
-        node.status({ fill: 'red', shape: 'ring', text: t('lorawan-decode.status.error', { n: compact(errors), reason }) });
+        node.status({ fill: 'red', shape: 'ring', text: t('lorawan-decode.status.error', { n: compactCount(errors), reason }) });
         statusTimer = setTimeout(showStatus, STATUS_INTERVAL_MS);
         return;
       }
-      let text = t('lorawan-decode.status.decoded', { n: compact(decoded) });
-      if (undecoded > 0) text += ` · ${t('lorawan-decode.status.undecoded', { n: compact(undecoded) })}`;
-      if (errors > 0) text += ` · ${t('lorawan-decode.status.errors', { n: compact(errors) })}`;
+      let text = t('lorawan-decode.status.decoded', { n: compactCount(decoded) });
+      if (undecoded > 0) text += ` · ${t('lorawan-decode.status.undecoded', { n: compactCount(undecoded) })}`;
+      if (errors > 0) text += ` · ${t('lorawan-decode.status.errors', { n: compactCount(errors) })}`;
       node.status({ fill: 'green', shape: 'dot', text });
     }
 

@@ -7,6 +7,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { EVENT_TYPES, EventType, NetworkEvent } from '../lib/contracts';
 import { EventParseError, EventTopic, ParseOptions, RecentKeys, parseEventBody, parseEventTopic } from '../lib/lorawan/events';
 import enUS = require('./locales/en-US/lorawan-event.json');
+import { compactCount, TextParams, Translate, translator } from '../lib/i18n';
 
 interface LorawanEventDef extends NodeDef {
   eventUp?: boolean;
@@ -42,34 +43,13 @@ const DEFAULT_DEDUP_SIZE = 10000;
 const MAX_DEDUP_SIZE = 1000000;
 const STATUS_INTERVAL_MS = 500;
 
-type Params = Record<string, string | number>;
+type Params = TextParams;
 
-/** 999, 1.2k, 12k, 3.4M: the status text must stay short. */
-function compact(n: number): string {
-  if (n < 1000) return String(n);
-  if (n < 10000) return `${(n / 1000).toFixed(1)}k`;
-  if (n < 1000000) return `${Math.floor(n / 1000)}k`;
-  return `${(n / 1000000).toFixed(1)}M`;
-}
 
-function interpolate(text: string, params: Params | undefined): string {
-  return params ? text.replace(/__(\w+)__/g, (all, name: string) => (name in params ? String(params[name]) : all)) : text;
-}
 
-function english(key: string): string | undefined {
-  let value: unknown = enUS;
-  for (const part of key.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
-  return typeof value === 'string' ? value : undefined;
-}
 
 export = function (RED: NodeAPI): void {
-  /** RED._ with the en-US catalog as fallback, for runtimes that return the key (the test helper). */
-  function t(key: string, params?: Params): string {
-    const text = RED._(key, params);
-    if (text !== key) return text;
-    const fallback = english(key);
-    return fallback === undefined ? key : interpolate(fallback, params);
-  }
+  const t = translator(RED._ as Translate, enUS);
 
   /** The error given to done(): translated when the catalog is loaded, else the parser's English text. */
   function nodeError(err: EventParseError): Error {
@@ -135,15 +115,15 @@ export = function (RED: NodeAPI): void {
       if (freshError !== undefined) {
         const reason = t(`lorawan-event.status.reason.${freshError}`);
         freshError = undefined;
-        node.status({ fill: 'red', shape: 'ring', text: t('lorawan-event.status.error', { n: compact(errors), reason }) });
+        node.status({ fill: 'red', shape: 'ring', text: t('lorawan-event.status.error', { n: compactCount(errors), reason }) });
         // Come back to the summary once the errors stop.
         statusTimer = setTimeout(showStatus, STATUS_INTERVAL_MS);
         return;
       }
-      let text = t(onlyUp ? 'lorawan-event.status.up' : 'lorawan-event.status.events', { n: compact(emitted) });
-      if (ignored > 0) text += ` · ${t('lorawan-event.status.ignored', { n: compact(ignored) })}`;
-      if (duplicates > 0) text += ` · ${t('lorawan-event.status.duplicates', { n: compact(duplicates) })}`;
-      if (errors > 0) text += ` · ${t('lorawan-event.status.errors', { n: compact(errors) })}`;
+      let text = t(onlyUp ? 'lorawan-event.status.up' : 'lorawan-event.status.events', { n: compactCount(emitted) });
+      if (ignored > 0) text += ` · ${t('lorawan-event.status.ignored', { n: compactCount(ignored) })}`;
+      if (duplicates > 0) text += ` · ${t('lorawan-event.status.duplicates', { n: compactCount(duplicates) })}`;
+      if (errors > 0) text += ` · ${t('lorawan-event.status.errors', { n: compactCount(errors) })}`;
       node.status({ fill: selected.length > 0 ? 'green' : 'yellow', shape: 'dot', text });
     }
 

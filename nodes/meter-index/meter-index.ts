@@ -11,6 +11,7 @@ import {
   GapPolicy, MeterEvent, MeterInputError, MeterOptions, MeterResult, MeterTracker, ThrottledSaver, loadStateSync, stateFilePath,
 } from '../lib/meter';
 import enUS = require('./locales/en-US/meter-index.json');
+import { compactCount, Translate, translator } from '../lib/i18n';
 
 interface MeterIndexDef extends NodeDef {
   rolloverMode?: string;
@@ -30,24 +31,9 @@ const DEFAULT_SAVE_INTERVAL_S = 5;
 /** Folder of the state files, in the user directory. */
 const STATE_FOLDER = 'meter-index';
 
-type Params = Record<string, string | number>;
 
-function compact(n: number): string {
-  if (n < 1000) return String(n);
-  if (n < 10000) return `${(n / 1000).toFixed(1)}k`;
-  if (n < 1000000) return `${Math.floor(n / 1000)}k`;
-  return `${(n / 1000000).toFixed(1)}M`;
-}
 
-function interpolate(text: string, params: Params | undefined): string {
-  return params ? text.replace(/__(\w+)__/g, (all, name: string) => (name in params ? String(params[name]) : all)) : text;
-}
 
-function english(key: string): string | undefined {
-  let value: unknown = enUS;
-  for (const part of key.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
-  return typeof value === 'string' ? value : undefined;
-}
 
 function numberOr(value: number | string | undefined, fallback: number): number {
   const text = String(value ?? '').trim();
@@ -92,12 +78,7 @@ function trackerOptions(config: MeterIndexDef): MeterOptions {
 }
 
 export = function (RED: NodeAPI): void {
-  function t(key: string, params?: Params): string {
-    const text = RED._(key, params);
-    if (text !== key) return text;
-    const fallback = english(key);
-    return fallback === undefined ? key : interpolate(fallback, params);
-  }
+  const t = translator(RED._ as Translate, enUS);
 
   function setting(name: string): unknown {
     try {
@@ -162,16 +143,16 @@ export = function (RED: NodeAPI): void {
       if (freshError !== undefined) {
         const reason = t(`meter-index.status.reason.${freshError}`);
         freshError = undefined;
-        node.status({ fill: 'red', shape: 'ring', text: t('meter-index.status.error', { n: compact(errors), reason }) });
+        node.status({ fill: 'red', shape: 'ring', text: t('meter-index.status.error', { n: compactCount(errors), reason }) });
         statusTimer = setTimeout(showStatus, STATUS_INTERVAL_MS);
         return;
       }
       const c = tracker!.counters;
-      const parts = [t('meter-index.status.deltas', { n: compact(c.deltas) }), t('meter-index.status.resets', { n: compact(c.resets) })];
-      if (c.rollovers > 0) parts.push(t('meter-index.status.rollovers', { n: compact(c.rollovers) }));
-      if (c.gaps > 0) parts.push(t('meter-index.status.gaps', { n: compact(c.gaps) }));
-      if (c.duplicates + c.outOfOrder > 0) parts.push(t('meter-index.status.ignored', { n: compact(c.duplicates + c.outOfOrder) }));
-      if (errors > 0) parts.push(t('meter-index.status.errors', { n: compact(errors) }));
+      const parts = [t('meter-index.status.deltas', { n: compactCount(c.deltas) }), t('meter-index.status.resets', { n: compactCount(c.resets) })];
+      if (c.rollovers > 0) parts.push(t('meter-index.status.rollovers', { n: compactCount(c.rollovers) }));
+      if (c.gaps > 0) parts.push(t('meter-index.status.gaps', { n: compactCount(c.gaps) }));
+      if (c.duplicates + c.outOfOrder > 0) parts.push(t('meter-index.status.ignored', { n: compactCount(c.duplicates + c.outOfOrder) }));
+      if (errors > 0) parts.push(t('meter-index.status.errors', { n: compactCount(errors) }));
       node.status({ fill: saver === undefined ? 'yellow' : 'green', shape: 'dot', text: parts.join(' · ') });
     }
 

@@ -10,6 +10,7 @@ import { QueryError, resolveQuery } from '../lib/timeseries/query';
 import { OUTPUT_SHAPES, resolveQueryTime, rowCount, shapeResult } from '../lib/timeseries/query-shape';
 import type { Aggregate, TimeseriesBackend, TypedQuery } from '../lib/timeseries/types';
 import enUS = require('./locales/en-US/timeseries-query.json');
+import { Translate, translator } from '../lib/i18n';
 
 interface TimeseriesQueryDef extends NodeDef {
   db?: string;
@@ -33,17 +34,8 @@ type MsgQuery = Partial<TypedQuery> & { output?: string; raw?: string };
 const STATUS_INTERVAL_MS = 500;
 const DEFAULT_ZONE = 'Europe/Paris';
 
-type Params = Record<string, string | number>;
 
-function interpolate(text: string, params: Params | undefined): string {
-  return params ? text.replace(/__(\w+)__/g, (all, name: string) => (name in params ? String(params[name]) : all)) : text;
-}
 
-function english(key: string): string | undefined {
-  let value: unknown = enUS;
-  for (const part of key.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
-  return typeof value === 'string' ? value : undefined;
-}
 
 /** The query the editor describes (empty fields left out). */
 function configQuery(config: TimeseriesQueryDef): MsgQuery {
@@ -73,12 +65,7 @@ function configQuery(config: TimeseriesQueryDef): MsgQuery {
 }
 
 export = function (RED: NodeAPI): void {
-  function t(key: string, params?: Params): string {
-    const text = RED._(key, params);
-    if (text !== key) return text;
-    const fallback = english(key);
-    return fallback === undefined ? key : interpolate(fallback, params);
-  }
+  const t = translator(RED._ as Translate, enUS);
 
   function TimeseriesQueryNode(this: Node, config: TimeseriesQueryDef): void {
     RED.nodes.createNode(this, config);
