@@ -32,12 +32,19 @@ const PUBLISH_QOS = 1;
 
 interface ScenarioCommand {
   command: 'scenario';
+  /** A DevEUI, a model id, a site id or `*`. */
   target?: string;
   devEui?: string;
   model?: string;
+  site?: string;
   scenario?: string;
+  /** true (default) starts the scenario, false stops it; `on` is the older name. */
+  active?: boolean;
   on?: boolean;
 }
+
+/** Scenarios shown at once (a frame sent outside the schedule) rather than at the next report. */
+const SHOWN_AT_ONCE: readonly string[] = ['counter-reset', 'day-burner', 'lamp-failure', 'malformed'];
 
 export = function (RED: NodeAPI) {
   /** Reads a runtime setting defensively: some runtimes throw on unknown keys. */
@@ -169,13 +176,13 @@ export = function (RED: NodeAPI) {
 
     function scenario(command: ScenarioCommand): string {
       if (!engine) throw new Error(RED._('lorawan-simulator.errors.noFleet'));
-      const target = command.target ?? command.devEui ?? command.model;
-      if (typeof target !== 'string' || target === '') throw new Error('scenario: give msg.payload.target (a DevEUI, a model id or *)');
-      const on = command.on !== false;
+      const target = command.target ?? command.devEui ?? command.model ?? command.site;
+      if (typeof target !== 'string' || target === '') throw new Error('scenario: give msg.payload.target (a DevEUI, a model id, a site id or *)');
+      const on = command.active !== undefined ? command.active !== false : command.on !== false;
       const devices = engine.setScenario(target, command.scenario as Scenario, on);
-      // Show counter resets and day burners at once rather than at the next report.
-      if (engine.isRunning && on && (command.scenario === 'counter-reset' || command.scenario === 'day-burner')) {
-        publish(devices.map((devEui) => (engine as SimulatorEngine).uplinkNow(devEui)));
+      // Show counter resets, day burners, lamp failures (with their alert) and malformed frames at once.
+      if (engine.isRunning && on && SHOWN_AT_ONCE.includes(String(command.scenario))) {
+        publish(devices.flatMap((devEui) => (engine as SimulatorEngine).uplinksNow(devEui)));
       }
       return `scenario ${command.scenario} ${on ? 'on' : 'off'} for ${devices.join(', ')}`;
     }
@@ -211,9 +218,13 @@ export = function (RED: NodeAPI) {
           case 'stop': stop(); break;
           case 'reset': reset(); break;
           case 'scenario': node.log(scenario(payload as ScenarioCommand)); break;
+          case 'scenarios':
+            if (!engine) throw new Error(RED._('lorawan-simulator.errors.noFleet'));
+            send({ topic: 'scenarios', payload: engine.activeScenarios() });
+            break;
           default:
             throw new Error(`unknown command "${command}": send msg.topic start, stop or reset, msg.payload.command ` +
-              '"scenario", or a ChirpStack downlink on application/…/device/…/command/down');
+              '"scenario" or "scenarios", or a ChirpStack downlink on application/…/device/…/command/down');
         }
         done();
       } catch (err) {

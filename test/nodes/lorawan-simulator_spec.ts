@@ -182,6 +182,39 @@ describe('lorawan-simulator node', function () {
     assert.match(caught[1].error.message, /unknown command "explode"/);
   });
 
+  it('switches scenarios by devEui, model or site, lists the active ones, and shows a lamp failure at once', async () => {
+    await helper.load(simulatorNode, flow({ speed: '1', filter: 'lighting' }));
+    const out = received('out');
+    const caught = received('caught');
+    const sim = helper.getNode('sim');
+    await until('the first frames', () => out.length >= 6, 8000);
+    out.length = 0;
+    sim.receive({ payload: { command: 'scenario', scenario: 'lamp-failure', target: NAS, active: true } } as NodeMessage);
+    await until('the alert and a frame', () => out.some((m) => eventOf(m).fPort === 61));
+    const alert = out.find((m) => eventOf(m).fPort === 61) as Msg;
+    assert.equal(bytesOf(alert).toString('hex'), '8320fe02');
+    assert.equal(eventOf(alert).deviceInfo.devEui, NAS);
+
+    sim.receive({ payload: { command: 'scenario', scenario: 'malformed', target: 'milesight-ws558', active: true } } as NodeMessage);
+    sim.receive({ payload: { command: 'scenario', scenario: 'offline', target: 'armoire-saint-eloi', active: true } } as NodeMessage);
+    sim.receive({ payload: { command: 'scenarios' } } as NodeMessage);
+    await until('the list', () => out.some((m) => m.topic === 'scenarios'));
+    const list = out.find((m) => m.topic === 'scenarios')?.payload as Array<{ devEui: string; scenarios: string[] }>;
+    const active = Object.fromEntries(list.map((e) => [e.devEui, e.scenarios]));
+    assert.deepEqual(active[NAS], ['lamp-failure']);
+    assert.deepEqual(active[WS558], ['malformed']);
+    assert.deepEqual(active['00137a1000014f02'], ['offline']);
+
+    out.length = 0;
+    sim.receive({ payload: { command: 'scenario', scenario: 'lamp-failure', target: NAS, active: false } } as NodeMessage);
+    sim.receive({ payload: { command: 'scenario', scenario: 'malformed', target: 'milesight-ws558', active: false } } as NodeMessage);
+    sim.receive({ payload: { command: 'scenario', scenario: 'offline', target: 'armoire-saint-eloi', active: false } } as NodeMessage);
+    sim.receive({ payload: { command: 'scenarios' } } as NodeMessage);
+    await until('the empty list', () => out.some((m) => m.topic === 'scenarios'));
+    assert.deepEqual(out.find((m) => m.topic === 'scenarios')?.payload, []);
+    assert.equal(caught.length, 0);
+  });
+
   it('reports a bad fleet file with its line and column, and the runtime goes on', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'st-fleet-'));
     const file = path.join(dir, 'flotte.csv');

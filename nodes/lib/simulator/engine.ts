@@ -15,8 +15,11 @@ import { buildUpEvent, eventTopic, radioProfile, RadioProfile, UpEvent } from '.
 import { DownlinkError, parseDownlinkCommand } from './downlink';
 import { FleetDevice } from './fleet';
 import { encoderFor, Frame, FrameEncoder, isCommandable, SIMULATED_MODELS } from './frames';
+import { malformedFrame, malformedKind } from './frames/malformed';
 import { Random, randomInt, streamFor } from './random';
-import { advanceState, createDeviceState, DeviceState, Scenario, SCENARIOS, scenarioApplies, updateLighting } from './state';
+import {
+  advanceState, createDeviceState, DeviceState, lightingPower, Scenario, SCENARIO_SCOPE, SCENARIOS, scenarioApplies, updateLighting,
+} from './state';
 
 export interface EngineOptions {
   /** Time acceleration (default 60: a 15-minute meter sends every 15 s). */
@@ -225,19 +228,52 @@ export class SimulatorEngine {
         continue;
       }
       sim.state.time = now;
-      out.push(this.uplink(sim, sim.encoder.encodeUplink(sim.state), now));
+      out.push(...this.pendingUplinks(sim, now), this.uplink(sim, this.regularFrame(sim), now));
     }
     return out;
   }
 
   /** Makes a device send a frame now, outside its schedule (e.g. to show a scenario at once). */
   uplinkNow(devEui: string): SimulatedUplink {
-    const sim = this.sims.get(devEui.toLowerCase());
-    if (!sim) throw new Error(`unknown device ${devEui}: not in the simulated fleet`);
+    const sim = this.simOf(devEui);
     const now = this.now();
     advanceState(sim.state, this.virtualNow(now));
     sim.state.time = now;
-    return this.uplink(sim, sim.encoder.encodeUplink(sim.state), now);
+    return this.uplink(sim, this.regularFrame(sim), now);
+  }
+
+  /**
+   * Makes a device send now the frames it has pending (e.g. the alert of a lamp failure), then a
+   * regular frame; nothing while it is offline.
+   */
+  uplinksNow(devEui: string): SimulatedUplink[] {
+    const sim = this.simOf(devEui);
+    if (sim.state.scenarios.has('offline')) return [];
+    const now = this.now();
+    advanceState(sim.state, this.virtualNow(now));
+    sim.state.time = now;
+    return [...this.pendingUplinks(sim, now), this.uplink(sim, this.regularFrame(sim), now)];
+  }
+
+  private simOf(devEui: string): Simulated {
+    const sim = this.sims.get(String(devEui).toLowerCase());
+    if (!sim) throw new Error(`unknown device ${devEui}: not in the simulated fleet`);
+    return sim;
+  }
+
+  /** The device's frame for its state, malformed while the `malformed` scenario is on. */
+  private regularFrame(sim: Simulated): Frame {
+    return this.malform(sim, sim.encoder.encodeUplink(sim.state));
+  }
+
+  private malform(sim: Simulated, frame: Frame): Frame {
+    if (!sim.state.scenarios.has('malformed')) return frame;
+    return malformedFrame(sim.device.model, frame, malformedKind(sim.state.uplinks));
+  }
+
+  private pendingUplinks(sim: Simulated, now: number): SimulatedUplink[] {
+    const frames = sim.state.pendingFrames.splice(0);
+    return frames.map((frame) => this.uplink(sim, frame, now));
   }
 
   private uplink(sim: Simulated, frame: Frame, now: number): SimulatedUplink {
@@ -262,41 +298,46 @@ export class SimulatorEngine {
   }
 
   /**
-   * Turns a training scenario on or off for the devices a target names: a DevEUI, a model id, or `*`
-   * for all. Only the devices the scenario applies to are affected (leak: water meters;
-   * counter-reset: meters, at once, `on` only; day-burner: lighting; offline: any). Returns their DevEUIs.
+   * Turns a training scenario on or off for the devices a target names: a DevEUI, a model id, a site
+   * id, or `*` for all. Only the devices the scenario applies to are affected (leak: water meters;
+   * counter-reset: meters, at once, `on` only; day-burner: lighting; lamp-failure: NAS UL20xx and
+   * Milesight WS558; offline, malformed: any). Returns their DevEUIs.
    */
   setScenario(target: string, scenario: Scenario, on: boolean): string[] {
     if (!(SCENARIOS as readonly string[]).includes(scenario)) {
       throw new Error(`unknown scenario "${scenario}" (one of: ${SCENARIOS.join(', ')})`);
     }
     const key = String(target ?? '').trim().toLowerCase();
-    const named = [...this.sims.values()].filter((s) => key === '*' || key === 'all' || s.device.devEui === key || s.device.model === key);
-    if (named.length === 0) throw new Error(`no simulated device matches "${target}" (give a DevEUI, a model id or *)`);
+    const named = [...this.sims.values()].filter((s) => key === '*' || key === 'all' || s.device.devEui === key ||
+      s.device.model === key || s.device.site.toLowerCase() === key);
+    if (named.length === 0) throw new Error(`no simulated device matches "${target}" (give a DevEUI, a model id, a site id or *)`);
     const targets = named.filter((s) => scenarioApplies(s.device, scenario));
     if (targets.length === 0) {
-      throw new Error(`scenario ${scenario} does not apply to "${target}" (${scenario === 'leak' ? 'water meters' : scenario === 'day-burner' ? 'lighting devices' : 'meters'} only)`);
+      throw new Error(`scenario ${scenario} does not apply to "${target}" (${SCENARIO_SCOPE[scenario]} only)`);
     }
     const virtual = this.virtualNow();
-    for (const { state } of targets) {
+    for (const { state, encoder } of targets) {
       advanceState(state, virtual);
       if (scenario === 'counter-reset') {
         if (on) { state.index = 0; state.history = []; }
       } else if (on) {
+        const starting = !state.scenarios.has(scenario);
         state.scenarios.add(scenario);
+        if (starting && encoder.scenarioFrames) state.pendingFrames.push(...encoder.scenarioFrames(state, scenario));
       } else {
         state.scenarios.delete(scenario);
       }
       updateLighting(state, virtual);
+      if (state.device.fluid === 'lighting') state.rate = lightingPower(state);
     }
     return targets.map((s) => s.device.devEui);
   }
 
-  /** Active scenarios per device. */
-  activeScenarios(): { devEui: string; scenarios: Scenario[] }[] {
+  /** Active scenarios per device (counter-reset is a one-off, never active). */
+  activeScenarios(): { devEui: string; model: string; site: string; scenarios: Scenario[] }[] {
     return [...this.sims.values()]
       .filter((s) => s.state.scenarios.size > 0)
-      .map((s) => ({ devEui: s.device.devEui, scenarios: [...s.state.scenarios] }));
+      .map((s) => ({ devEui: s.device.devEui, model: s.device.model, site: s.device.site, scenarios: [...s.state.scenarios] }));
   }
 
   /**
@@ -321,7 +362,7 @@ export class SimulatorEngine {
     advanceState(state, this.virtualNow(now));
     state.time = now;
     const outcome = encoder.applyDownlink(state, command.fPort, command.bytes);
-    const uplinks = outcome.answers.map((answer) => this.uplink(sim, answer(state), now));
+    const uplinks = outcome.answers.map((answer) => this.uplink(sim, this.malform(sim, answer(state)), now));
     return result(outcome.applied, outcome.description, uplinks);
   }
 }

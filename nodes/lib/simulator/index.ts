@@ -3,5 +3,5 @@ export * from './engine';
 export * from './fleet';
 export * from './downlink';
 export * from './chirpstack';
-export { SCENARIOS, Scenario } from './state';
+export { SCENARIOS, Scenario, SCENARIO_SCOPE, LAMP_FAILURE_MODELS } from './state';
 export { SIMULATED_MODELS, ENCODERS, Fidelity } from './frames';

@@ -7,14 +7,22 @@
  * - Comfort (temperature, humidity, CO2) drifts towards targets set by occupancy and season.
  * - Lighting is on from sunset to sunrise at the device's position, except during its `nightCut`
  *   span; a manual command (downlink) holds until the schedule changes (or its own duration ends).
- * - Training scenarios: a leak adds a constant flow, day-burner keeps a light on by day.
+ * - Training scenarios (SCENARIOS): a leak adds a constant flow (LEAK_RATE), day-burner keeps a light on
+ *   by day, lamp-failure leaves a commanded light dark (the load falls to LAMP_FAILURE_RESIDUAL of its
+ *   rating, the lamp-on time stops), offline and malformed change what the device sends (engine.ts,
+ *   frames/malformed.ts), counter-reset sets the index back to 0 once.
  */
 import { Fluid, FleetDevice } from './fleet';
 import { Random } from './random';
 import { inDailySpan, isDark, localTime, LocalTime } from './time';
 
-export const SCENARIOS = ['leak', 'offline', 'counter-reset', 'day-burner'] as const;
+export const SCENARIOS = ['leak', 'offline', 'counter-reset', 'day-burner', 'lamp-failure', 'malformed'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+
+/** Share of the rated lighting load still drawn during a lamp failure (drivers on standby). */
+export const LAMP_FAILURE_RESIDUAL = 0.005;
+/** Models whose frames can show a lamp failure: a lamp status bit or a metered power drop. */
+export const LAMP_FAILURE_MODELS: readonly string[] = ['nas-ul20xx', 'milesight-ws558'];
 
 /** Why a lighting output is at its level (maps onto the controllers' "reason" codes). */
 export type LightingSource = 'day' | 'night' | 'night-cut' | 'manual' | 'day-burner';
@@ -78,6 +86,8 @@ export interface DeviceState {
   /** CO2 level (ppm) the room reaches when occupied (comfort sensors). */
   readonly co2Peak: number;
   scenarios: Set<Scenario>;
+  /** Frames the device sends before its next regular one (e.g. the alert of a lamp failure). */
+  pendingFrames: Array<{ fPort: number; bytes: Buffer }>;
   /** Noise stream of this device. */
   readonly random: Random;
 }
@@ -203,6 +213,7 @@ export function createDeviceState(device: FleetDevice, init: StateInit): DeviceS
     link: init.link,
     co2Peak,
     scenarios: new Set(),
+    pendingFrames: [],
     random: init.random,
   };
   updateLighting(state, init.virtualTime);
@@ -260,9 +271,16 @@ export function resumeLighting(state: DeviceState): void {
 export function lightingPower(state: DeviceState): number {
   const light = state.lighting;
   const rated = ratedPower(state.device);
-  if (light.relays.length === 1) return (rated * light.level) / 100;
+  const share = state.scenarios.has('lamp-failure') ? LAMP_FAILURE_RESIDUAL : 1;
+  if (light.relays.length === 1) return (rated * light.level * share) / 100;
   const perCircuit = rated / light.scheduledCircuits;
-  return light.relays.slice(0, light.scheduledCircuits).filter(Boolean).length * perCircuit;
+  return light.relays.slice(0, light.scheduledCircuits).filter(Boolean).length * perCircuit * share;
+}
+
+/** Extra flow of the leak scenario (m3/h): twice the mean flow, at least 50 L/h. */
+export function leakRate(device: FleetDevice): number {
+  const annual = device.annualConsumption || DEFAULT_ANNUAL[device.fluid] || 0;
+  return Math.max(0.05, (2 * annual) / 8760);
 }
 
 const STEP_MS = 15 * 60_000;
@@ -286,7 +304,7 @@ export function advanceState(state: DeviceState, to: number): void {
         const annual = device.annualConsumption || DEFAULT_ANNUAL[device.fluid] || 0;
         const noise = 0.85 + state.random() * 0.3;
         let rate = (annual / 8760) * consumptionProfile(device.fluid, local) * noise;
-        if (device.fluid === 'water' && state.scenarios.has('leak')) rate += Math.max(0.05, (2 * annual) / 8760);
+        if (device.fluid === 'water' && state.scenarios.has('leak')) rate += leakRate(device);
         state.rate = rate;
         state.index += rate * hours;
         break;
@@ -297,7 +315,7 @@ export function advanceState(state: DeviceState, to: number): void {
         state.rate = power;
         state.index += power * hours;
         state.lighting.operatingSeconds += step / 1000;
-        if (state.lighting.level > 0) state.lighting.lampOnSeconds += step / 1000;
+        if (state.lighting.level > 0 && !state.scenarios.has('lamp-failure')) state.lighting.lampOnSeconds += step / 1000;
         break;
       }
       case 'comfort': {
@@ -329,12 +347,27 @@ export function pulseCount(state: DeviceState, index = state.index): number {
   return Math.floor(index / weight + 1e-9);
 }
 
-/** The scenario applies to this device's kind (leak: water meters; counter-reset: meters; day-burner: lighting). */
+/**
+ * The scenario applies to this device's kind (leak: water meters; counter-reset: meters; day-burner:
+ * lighting; lamp-failure: the lighting models whose frames can show it, LAMP_FAILURE_MODELS — the
+ * Netvox R831C reports its relay states only; offline and malformed: any device).
+ */
 export function scenarioApplies(device: FleetDevice, scenario: Scenario): boolean {
   switch (scenario) {
     case 'leak': return device.fluid === 'water';
     case 'counter-reset': return device.fluid === 'water' || device.fluid === 'gas' || device.fluid === 'electricity';
     case 'day-burner': return device.fluid === 'lighting';
+    case 'lamp-failure': return device.fluid === 'lighting' && LAMP_FAILURE_MODELS.includes(device.model);
     default: return true;
   }
 }
+
+/** Which devices a scenario applies to, in words (for error messages). */
+export const SCENARIO_SCOPE: Record<Scenario, string> = {
+  leak: 'water meters',
+  'counter-reset': 'meters (water, gas, electricity)',
+  'day-burner': 'lighting devices',
+  'lamp-failure': `lighting devices that report a lamp status or their power (${LAMP_FAILURE_MODELS.join(', ')}; the Netvox R831C reports its relay states only)`,
+  offline: 'any device',
+  malformed: 'any device',
+};

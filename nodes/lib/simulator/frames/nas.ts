@@ -10,6 +10,12 @@
  *   power factor, mains voltage, driver operating time s, lamp-on time s).
  * The simulated controller drives one luminaire on the DALI broadcast address; it sends status and
  * usage alternately.
+ * Lamp-failure scenario: the status reports the schedule's reason and the internal relay closed (the
+ * light is commanded on), but light output 0, DALI status `lamp_failure` (bit 1, lamp-on bit clear)
+ * and the 24-h lamp-error alert (bit 5); the usage reports the driver's standby power (≈ 0 W, power
+ * factor unknown) and a lamp-on time that no longer grows. When the failure starts, the controller
+ * sends once the fPort 61 DALI driver alert `83 20 FE 02` (header 0x83, length 2, broadcast address,
+ * status bit 1 lamp_failure), the layout of the nas-codecs test vector `83 20 02 02`.
  * Commands on fPort 60: `01 (addr level)+` dims (level 0xFF = resume the schedule), `09 (addr level
  * minutes)+` dims for a while, `05 <bits>` asks for status (bit 1) and/or usage (bit 0). The answer is
  * the status (and/or usage) the device reports after applying it.
@@ -20,6 +26,12 @@ import { CommandableEncoder, DownlinkOutcome, Frame, notApplied, u32 } from './t
 export const NAS_STATUS_PORT = 23;
 export const NAS_USAGE_PORT = 26;
 export const NAS_COMMAND_PORT = 60;
+export const NAS_ALERT_PORT = 61;
+/** DALI status bits. */
+export const DALI_LAMP_FAILURE = 0x02;
+export const DALI_LAMP_ON = 0x04;
+/** 24-h alert bit: lamp error. */
+export const NAS_ALERT_LAMP_ERROR = 0x20;
 export const NAS_BROADCAST = 0xfe;
 
 /** NAS reason codes of a dimming source. */
@@ -105,9 +117,19 @@ export function encodeNasUsage(entries: NasUsageEntry[]): Buffer {
   return Buffer.concat(parts);
 }
 
+/** fPort 61 DALI driver alert: header 0x83, length nibble, then (address, DALI status) pairs. */
+export function encodeNasDaliAlert(drivers: Array<{ address: number; daliStatus: number }>): Buffer {
+  return Buffer.from([0x83, (drivers.length * 2) << 4, ...drivers.flatMap((d) => [d.address, d.daliStatus])]);
+}
+
+export function nasDaliAlertFrame(s: DeviceState): Frame {
+  return { fPort: NAS_ALERT_PORT, bytes: encodeNasDaliAlert([{ address: NAS_BROADCAST, daliStatus: s.scenarios.has('lamp-failure') ? DALI_LAMP_FAILURE : 0 }]) };
+}
+
 export function nasStatusFrame(s: DeviceState): Frame {
   const light = s.lighting;
   const on = light.level > 0;
+  const failed = s.scenarios.has('lamp-failure');
   return {
     fPort: NAS_STATUS_PORT,
     bytes: encodeNasStatus({
@@ -117,15 +139,20 @@ export function nasStatusFrame(s: DeviceState): Frame {
       downlinkRssi: -Math.min(-1, s.link.rssi),
       downlinkSnr: s.link.snr,
       mcuTemperature: 18 + (s.uplinks % 7),
-      alerts: 0x00,
+      alerts: failed ? NAS_ALERT_LAMP_ERROR : 0x00,
       sensorSources: [],
-      dimming: [{ address: NAS_BROADCAST, reason: NAS_REASONS[light.source], level: light.level, daliStatus: on ? 0x04 : 0x00 }],
+      dimming: [{
+        address: NAS_BROADCAST,
+        reason: NAS_REASONS[light.source],
+        level: failed ? 0 : light.level,
+        daliStatus: failed ? DALI_LAMP_FAILURE : on ? DALI_LAMP_ON : 0x00,
+      }],
     }),
   };
 }
 
 export function nasUsageFrame(s: DeviceState): Frame {
-  const on = s.lighting.level > 0;
+  const on = s.lighting.level > 0 && !s.scenarios.has('lamp-failure');
   return {
     fPort: NAS_USAGE_PORT,
     bytes: encodeNasUsage([{
@@ -163,6 +190,7 @@ export const nasUl20xx: CommandableEncoder = {
   fidelity: 'genuine',
   deviceClass: 'C',
   encodeUplink: (s) => (s.uplinks % 2 === 0 ? nasStatusFrame(s) : nasUsageFrame(s)),
+  scenarioFrames: (s, scenario) => (scenario === 'lamp-failure' ? [nasDaliAlertFrame(s)] : []),
   applyDownlink(state: DeviceState, fPort: number, bytes: Buffer): DownlinkOutcome {
     if (fPort !== NAS_COMMAND_PORT) return notApplied(`only commands on fPort ${NAS_COMMAND_PORT} are simulated (fPort ${fPort}: configuration is not)`);
     switch (bytes[0]) {

@@ -9,7 +9,7 @@
  *   `0xFF` + uint32 big-endian, so that dashboards show something until the decoding issue writes the
  *   genuine encoding.
  */
-import type { DeviceState } from '../state';
+import type { DeviceState, Scenario } from '../state';
 
 export type Fidelity = 'genuine' | 'abridged' | 'placeholder';
 
@@ -25,6 +25,11 @@ export interface FrameEncoder {
   /** LoRaWAN class the device runs in (lighting controllers: C). */
   readonly deviceClass?: 'A' | 'C';
   encodeUplink(state: DeviceState): Frame;
+  /**
+   * Frames the device sends at once when a training scenario starts (e.g. the NAS DALI driver alert
+   * of a lamp failure); called after the scenario is set on the state.
+   */
+  scenarioFrames?(state: DeviceState, scenario: Scenario): Frame[];
 }
 
 /** What a controller did with a downlink, and the frames it answers with (built after the state changed). */
