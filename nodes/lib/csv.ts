@@ -4,8 +4,8 @@
  *
  * - fields may be quoted with `"`; a quote inside a quoted field is doubled (`""`); quoted fields may
  *   hold the delimiter and line breaks;
- * - the delimiter is `,` or `;` (French spreadsheets save with `;`), detected from the header line
- *   unless given;
+ * - the delimiter is `,`, `;` (French spreadsheets save with `;`) or a tab (TSV exports), detected
+ *   from the header line unless given;
  * - a UTF-8 byte order mark is stripped; CRLF, LF and CR line ends are all accepted;
  * - empty lines (and rows of empty cells, as spreadsheets export them) are skipped; header names are
  *   trimmed; values are returned as written.
@@ -14,7 +14,7 @@
  * Node-RED and no file-system import.
  */
 
-export type CsvDelimiter = ',' | ';';
+export type CsvDelimiter = ',' | ';' | '\t';
 
 export interface CsvOptions {
   /** Name of the file, used in error messages (`devices.csv line 4: …`). */
@@ -49,10 +49,11 @@ interface RawRecord {
   empty: boolean;
 }
 
-/** Counts the candidate delimiters outside quotes on the first line; the most frequent one wins (`,` on a tie). */
+/** Counts the candidate delimiters outside quotes on the first line; the most frequent one wins (`,` on a tie, then `;`). */
 function detectDelimiter(text: string): CsvDelimiter {
   let commas = 0;
   let semicolons = 0;
+  let tabs = 0;
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
@@ -60,7 +61,9 @@ function detectDelimiter(text: string): CsvDelimiter {
     else if (!quoted && (c === '\n' || c === '\r')) break;
     else if (!quoted && c === ',') commas++;
     else if (!quoted && c === ';') semicolons++;
+    else if (!quoted && c === '\t') tabs++;
   }
+  if (tabs > commas && tabs > semicolons) return '\t';
   return semicolons > commas ? ';' : ',';
 }
 

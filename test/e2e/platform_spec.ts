@@ -103,6 +103,20 @@ describe('platform end to end (npm start)', function () {
       const stored = await storedQuantities(platform.userDir, ['water_volume', 'active_energy', 'light_level', 'co2', 'temperature']);
       assert.ok(stored.get('active_energy')!.has('index') && stored.get('active_energy')!.has('delta'));
       assert.ok(stored.get('co2')!.has('value'));
+      // Crossed with the meter registry: every stored series carries its site, commune, fluid (and building).
+      const db = new Database(path.join(platform.userDir, 'timeseries.sqlite'), { readonly: true });
+      try {
+        const series = db.prepare('SELECT DISTINCT series FROM points').all() as { series: string }[];
+        assert.ok(series.length > 10);
+        for (const { series: tags } of series) {
+          const parsed = JSON.parse(tags) as Record<string, string>;
+          assert.ok(parsed.site && parsed.commune && parsed.fluid, `series without site/commune/fluid tags: ${tags}`);
+          // Lighting cabinets stand in the street: only metered buildings have a building id.
+          if (parsed.fluid !== 'lighting') assert.ok(parsed.building, `series without a building tag: ${tags}`);
+        }
+      } finally {
+        db.close();
+      }
       assert.doesNotMatch(platform.output(), /Waiting for missing types|Cannot find module|\[error\]/);
     } finally {
       busy.close();
