@@ -76,8 +76,8 @@ describe('flow files', function () {
     const types = application.flatMap((f) => f.nodes.map((n) => n.type));
     assert.ok(types.includes('lorawan-event') && types.includes('lorawan-simulator'));
     assert.ok(types.includes('ui-page') && types.includes('ui-base'));
-    assert.ok(application.some((f) => f.file === 'flows/ingest.json'));
-    assert.ok(application.some((f) => f.file === 'flows/simulator.json'));
+    assert.ok(application.some((f) => f.file === 'flows/10-ingest.json'));
+    assert.ok(application.some((f) => f.file === 'flows/90-simulator.json'));
   });
 
   it('ids are unique across flows/, dashboards/ and examples/', function () {
