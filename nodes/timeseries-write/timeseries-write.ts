@@ -22,6 +22,8 @@ interface TimeseriesWriteDef extends NodeDef {
   maxQueuePoints?: number | string;
   maxQueueMB?: number | string;
   metricsInterval?: number | string;
+  /** Concurrent writes to the database (1–8, default 2; runtime setting timeseriesWriteMaxInFlight). */
+  maxInFlight?: number | string;
 }
 
 type Params = Record<string, string | number>;
@@ -73,7 +75,7 @@ export = function (RED: NodeAPI): void {
     }
     const db: TimeseriesDbNode = dbNode;
 
-    const settings = RED.settings as unknown as { userDir?: string; timeseriesWriteQueueDir?: string; timeseriesWriteRetryMaxMs?: number };
+    const settings = RED.settings as unknown as { userDir?: string; timeseriesWriteQueueDir?: string; timeseriesWriteRetryMaxMs?: number; timeseriesWriteMaxInFlight?: number };
     const queueRoot = settings.timeseriesWriteQueueDir || path.join(settings.userDir || path.join(os.homedir(), '.node-red'), 'timeseries-queue');
     const queueDir = path.join(queueRoot, node.id.replace(/[^\w.-]/g, '_'));
     const metricsMs = config.metricsInterval === undefined || config.metricsInterval === '' ? 10000 : Number(config.metricsInterval) * 1000;
@@ -188,6 +190,9 @@ export = function (RED: NodeAPI): void {
       deadLetters,
       batchSize: Math.floor(positive(config.batchSize, 5000)),
       flushIntervalMs: positive(config.flushInterval, 1000),
+      // Several writes in flight keep InfluxDB busy while the next body is sent; order and replays stay
+      // safe (see writer.ts: a failed batch and all that waits behind it go to the disk queue in order).
+      maxInFlight: Math.min(8, Math.max(1, Math.floor(positive(config.maxInFlight, positive(settings.timeseriesWriteMaxInFlight, 2))))),
       // Longest delay between two probes of a database that is down (runtime setting, default 30 s).
       retryMaxMs: positive(settings.timeseriesWriteRetryMaxMs, 30000),
       onRejected,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { escapeKey, escapeMeasurement, pointProblem, pointToLine, pointsToBody } from '../../nodes/lib/timeseries/lineprotocol';
+import { LineEncoder, escapeKey, escapeMeasurement, pointProblem, pointToLine, pointsToBody } from '../../nodes/lib/timeseries/lineprotocol';
+import type { Point } from '../../nodes/lib/timeseries/types';
 import { PointInputError, canonicalSeries, explicitPoint, readingToPoints } from '../../nodes/lib/timeseries/points';
 import type { Reading } from '../../nodes/lib/contracts';
 
@@ -29,6 +30,59 @@ describe('time series: line protocol', () => {
     assert.match(pointProblem({ ...ok, measurement: 'a\nb' })!, /line break/);
     assert.match(pointProblem({ ...ok, tags: { k: 'v\\' } })!, /backslash/);
     assert.match(pointProblem({ ...ok, time: NaN })!, /time/);
+  });
+});
+
+describe('time series: LineEncoder (cached series)', () => {
+  /** The encoder must say exactly what pointToLine() and pointProblem() say, cache or not. */
+  function same(encoder: LineEncoder, point: Point): void {
+    const problem = pointProblem(point);
+    const line = encoder.encode(point);
+    if (problem === undefined) {
+      assert.equal(line, pointToLine(point));
+    } else {
+      assert.equal(line, undefined, `accepted ${JSON.stringify(point)}`);
+      assert.equal(encoder.problem, problem);
+    }
+  }
+
+  it('gives the same lines and refusals as pointToLine() and pointProblem()', () => {
+    const encoder = new LineEncoder();
+    const ok: Point = { measurement: 'm 1', tags: { 'k,1': 'v=1 x', empty: '', b: 'y' }, fields: { 'f 1': 2, g: 0.1 }, time: 1700000000123.4 };
+    const cases: Point[] = [
+      ok, ok, { ...ok, tags: { b: 'y', 'k,1': 'v=1 x' } }, { ...ok, tags: {} }, { ...ok, tags: undefined as unknown as Record<string, string> },
+      { ...ok, fields: {} }, { ...ok, fields: { value: NaN } }, { ...ok, fields: { value: 'x' as unknown as number } },
+      { ...ok, fields: { 'a\nb': 1 } }, { ...ok, time: NaN }, { ...ok, measurement: '' },
+      { ...ok, tags: { k: 'v\\' } }, { ...ok, tags: { k: 3 as unknown as string } }, { ...ok, tags: null as unknown as Record<string, string> },
+      { ...ok, tags: { 'bad\nkey': '' } }, { ...ok, tags: { k: undefined as unknown as string } },
+      null as unknown as Point,
+    ];
+    for (let round = 0; round < 2; round++) for (const point of cases) same(encoder, point);
+  });
+
+  it('never lets a name with a line break borrow the cached series it spells', () => {
+    const encoder = new LineEncoder();
+    const good: Point = { measurement: 'a', tags: { b: 'c', d: 'e' }, fields: { value: 1 }, time: 1 };
+    assert.equal(encoder.encode(good), 'a,b=c,d=e value=1 1');
+    // Same key text once joined by newlines, but fewer tags: refused, not written as series a,b=c,d=e.
+    for (const tricky of <Point[]>[
+      { ...good, measurement: 'a\nb\nc', tags: { d: 'e' } },
+      { ...good, tags: { b: 'c\nd\ne' } },
+      { ...good, measurement: 'a\nb\nc\nd\ne', tags: {} },
+    ]) {
+      assert.equal(encoder.encode(tricky), undefined);
+      assert.match(encoder.problem, /line break/);
+    }
+  });
+
+  it('stays within its bound', () => {
+    const encoder = new LineEncoder('ms', 100);
+    for (let i = 0; i < 1000; i++) {
+      const point = { measurement: 'm', tags: { devEui: `d${i}` }, fields: { value: i }, time: i };
+      assert.equal(encoder.encode(point), `m,devEui=d${i} value=${i} ${i}`);
+      assert.equal(encoder.encode(point), `m,devEui=d${i} value=${i} ${i}`);
+    }
+    assert.ok(encoder.cachedSeries <= 100);
   });
 });
 

@@ -14,10 +14,11 @@
  * - 5xx, 429, 401/403/404 (the server or its configuration is not ready: nothing wrong with the
  *   points), timeouts, refused or reset connections → TransientWriteError: the writer keeps the batch
  *   on disk and replays it, and the node status shows the reason.
- * Points that line protocol cannot carry are refused before sending (pointProblem()).
+ * Points that line protocol cannot carry are refused before sending (LineEncoder, the rules of
+ * pointProblem()).
  * Requests go through Node's fetch (undici), which keeps connections alive and pools them per origin.
  */
-import { pointProblem, pointsToBody } from './lineprotocol';
+import { LineEncoder } from './lineprotocol';
 import { QueryError, normaliseResult, resolveQuery, toInfluxQL, isSelector } from './query';
 import type { Point, QueryResult, QuerySeries, RejectedPoint, TimeseriesBackend, TypedQuery, WriteResult } from './types';
 import { TransientWriteError } from './types';
@@ -65,6 +66,9 @@ export class InfluxBackend implements TimeseriesBackend {
   private databaseChecked = false;
   private closed = false;
   private readonly controllers = new Set<AbortController>();
+  /** Query string of `/write` (built once). */
+  private readonly params: string;
+  private readonly encoder = new LineEncoder('ms');
 
   constructor(private readonly options: InfluxOptions) {
     if (!options.database) throw new Error('InfluxDB: the database name is required');
@@ -79,9 +83,12 @@ export class InfluxBackend implements TimeseriesBackend {
     } else if (options.username) {
       this.headers.Authorization = `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
     }
+    const params = new URLSearchParams({ db: options.database, precision: 'ms' });
+    if (options.retentionPolicy) params.set('rp', options.retentionPolicy);
+    this.params = params.toString();
   }
 
-  private async request(method: string, path: string, params: URLSearchParams, body?: string): Promise<HttpAnswer> {
+  private async request(method: string, path: string, params: URLSearchParams | string, body?: string): Promise<HttpAnswer> {
     if (this.closed) throw new TransientWriteError('InfluxDB: the connection is closed');
     const controller = new AbortController();
     this.controllers.add(controller);
@@ -89,7 +96,7 @@ export class InfluxBackend implements TimeseriesBackend {
     try {
       const headers: Record<string, string> = { ...this.headers };
       if (body !== undefined) headers['Content-Type'] = 'text/plain; charset=utf-8';
-      const res = await fetch(`${this.base}${path}?${params.toString()}`, { method, headers, body, signal: controller.signal });
+      const res = await fetch(`${this.base}${path}?${typeof params === 'string' ? params : params.toString()}`, { method, headers, body, signal: controller.signal });
       const text = await res.text();
       return { status: res.status, text };
     } catch (err) {
@@ -102,11 +109,6 @@ export class InfluxBackend implements TimeseriesBackend {
     }
   }
 
-  private writeParams(): URLSearchParams {
-    const params = new URLSearchParams({ db: this.options.database, precision: 'ms' });
-    if (this.options.retentionPolicy) params.set('rp', this.options.retentionPolicy);
-    return params;
-  }
 
   private async ensureDatabase(): Promise<void> {
     if (this.databaseChecked || !this.options.createDatabase) return;
@@ -116,44 +118,55 @@ export class InfluxBackend implements TimeseriesBackend {
     this.databaseChecked = true;
   }
 
-  /** One `/write` request for these points: the raw answer. */
-  private async post(points: readonly Point[]): Promise<HttpAnswer> {
-    return this.request('POST', '/write', this.writeParams(), pointsToBody(points));
+  /** One `/write` request for these lines: the raw answer. */
+  private async post(lines: readonly string[]): Promise<HttpAnswer> {
+    return this.request('POST', '/write', this.params, lines.join('\n') + '\n');
   }
 
+  /**
+   * Each point is encoded once (LineEncoder: validation and line in one pass, series prefixes
+   * cached); the lines are kept beside the points, so a 413 split or a 400 bisection re-sends
+   * slices of them without encoding anything again.
+   */
   async write(points: Point[]): Promise<WriteResult> {
     const rejected: RejectedPoint[] = [];
     const valid: Point[] = [];
+    const lines: string[] = [];
+    const encoder = this.encoder;
     for (const point of points) {
-      const problem = pointProblem(point);
-      if (problem) rejected.push({ point, reason: problem });
-      else valid.push(point);
+      const line = encoder.encode(point);
+      if (line === undefined) {
+        rejected.push({ point, reason: encoder.problem });
+      } else {
+        valid.push(point);
+        lines.push(line);
+      }
     }
     if (valid.length === 0) return { written: 0, rejected };
     await this.ensureDatabase();
-    await this.writeValid(valid, rejected, true);
+    await this.writeValid(valid, lines, rejected, true);
     return { written: points.length - rejected.length, rejected };
   }
 
-  private async writeValid(points: Point[], rejected: RejectedPoint[], top: boolean): Promise<void> {
-    const answer = await this.post(points);
+  private async writeValid(points: Point[], lines: string[], rejected: RejectedPoint[], top: boolean): Promise<void> {
+    const answer = await this.post(lines);
     const status = answer.status;
     if (status === 204 || status === 200) return;
     const reason = errorText(answer.text);
     if (status === 404 && /database not found/i.test(reason) && this.options.createDatabase && top) {
       this.databaseChecked = false;
       await this.ensureDatabase();
-      await this.writeValid(points, rejected, false);
+      await this.writeValid(points, lines, rejected, false);
       return;
     }
     if (status === 413 && points.length > 1) {
       const half = Math.ceil(points.length / 2);
-      await this.writeValid(points.slice(0, half), rejected, false);
-      await this.writeValid(points.slice(half), rejected, false);
+      await this.writeValid(points.slice(0, half), lines.slice(0, half), rejected, false);
+      await this.writeValid(points.slice(half), lines.slice(half), rejected, false);
       return;
     }
     if (status === 400) {
-      await this.isolate(points, reason, rejected);
+      await this.isolate(points, lines, reason, rejected);
       return;
     }
     throw new TransientWriteError(`InfluxDB answered ${status}: ${reason}`, status);
@@ -163,24 +176,35 @@ export class InfluxBackend implements TimeseriesBackend {
    * A 400 on `points`: the valid ones are already stored (partial write). Finds the refused ones by
    * writing suspects again by halves; each refused point gets InfluxDB's own reason.
    */
-  private async isolate(points: Point[], reason: string, rejected: RejectedPoint[]): Promise<void> {
+  private async isolate(points: Point[], lines: string[], reason: string, rejected: RejectedPoint[]): Promise<void> {
     if (points.length === 1) {
       rejected.push({ point: points[0], reason: `InfluxDB 400: ${reason}` });
       return;
     }
     let suspects = points;
+    let suspectLines = lines;
     const conflict = conflictOf(reason);
     if (conflict) {
       const [measurement, field] = conflict;
-      const named = points.filter((p) => p.measurement === measurement && field in p.fields);
+      const named: Point[] = [];
+      const namedLines: string[] = [];
+      points.forEach((p, i) => {
+        if (p.measurement === measurement && field in p.fields) {
+          named.push(p);
+          namedLines.push(lines[i]);
+        }
+      });
       // Only when the text named points of this batch: otherwise every point is a suspect.
-      if (named.length > 0) suspects = named;
+      if (named.length > 0) {
+        suspects = named;
+        suspectLines = namedLines;
+      }
     }
-    await this.bisect(suspects, rejected);
+    await this.bisect(suspects, suspectLines, rejected);
   }
 
-  private async bisect(points: Point[], rejected: RejectedPoint[]): Promise<void> {
-    const answer = await this.post(points);
+  private async bisect(points: Point[], lines: string[], rejected: RejectedPoint[]): Promise<void> {
+    const answer = await this.post(lines);
     if (answer.status === 204 || answer.status === 200) return;
     const reason = errorText(answer.text);
     if (answer.status !== 400) {
@@ -195,8 +219,8 @@ export class InfluxBackend implements TimeseriesBackend {
       return;
     }
     const half = Math.ceil(points.length / 2);
-    await this.bisect(points.slice(0, half), rejected);
-    await this.bisect(points.slice(half), rejected);
+    await this.bisect(points.slice(0, half), lines.slice(0, half), rejected);
+    await this.bisect(points.slice(half), lines.slice(half), rejected);
   }
 
   async query(query: TypedQuery): Promise<QueryResult> {

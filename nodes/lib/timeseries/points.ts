@@ -64,9 +64,14 @@ export function readingToPoints(reading: Reading, extraTags?: Record<string, unk
   base.devEui = device;
   if (typeof reading.model === 'string' && reading.model !== '') base.model = reading.model;
 
-  const byKey = new Map<string, Point>();
+  // Measurements sharing quantity, channel and time merge into one point. A reading holds a handful
+  // of measurements: a linear search of the points made so far is cheaper than a Map and its keys.
+  const measurements = reading.measurements;
   const points: Point[] = [];
-  reading.measurements.forEach((m: Measurement, i: number) => {
+  const byKey = measurements.length > 16 ? new Map<string, Point>() : undefined;
+  for (let i = 0; i < measurements.length; i++) {
+    if (!(i in measurements)) continue; // a hole in a sparse array, as forEach skips it
+    const m: Measurement = measurements[i];
     const where = `measurements[${i}]`;
     if (m === null || typeof m !== 'object') throw new PointInputError(`${where} must be an object`, where, device);
     if (typeof m.quantity !== 'string' || m.quantity === '') throw new PointInputError(`${where}.quantity is missing`, `${where}.quantity`, device);
@@ -81,16 +86,29 @@ export function readingToPoints(reading: Reading, extraTags?: Record<string, unk
       throw new PointInputError(`field "${name}" is not a valid time`, name, device);
     }
     const channel = m.channel !== undefined && m.channel !== null && m.channel !== '' ? String(m.channel) : undefined;
-    const key = `${m.quantity}\u0000${channel ?? ''}\u0000${time}`;
-    let point = byKey.get(key);
+    let point: Point | undefined;
+    let key = '';
+    if (byKey !== undefined) {
+      key = `${m.quantity}\u0000${channel ?? ''}\u0000${time}`;
+      point = byKey.get(key);
+    } else {
+      // `channel` is never an enrichment tag (CORE_TAGS), so tags.channel is the channel or undefined.
+      for (let j = 0; j < points.length; j++) {
+        const p = points[j];
+        if (p.measurement === m.quantity && p.time === time && p.tags.channel === channel) {
+          point = p;
+          break;
+        }
+      }
+    }
     if (point === undefined) {
       const tags = channel === undefined ? { ...base } : { ...base, channel };
       point = { measurement: m.quantity, tags, fields: {}, time };
-      byKey.set(key, point);
+      byKey?.set(key, point);
       points.push(point);
     }
     point.fields[field] = m.value;
-  });
+  }
   return points;
 }
 

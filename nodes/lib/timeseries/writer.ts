@@ -11,9 +11,34 @@
  *   add() → buffer → batch (size reached, or `flushIntervalMs` after the first point)
  *     → queue empty and database up: written directly (up to maxInFlight at once; more batches
  *       wait in memory, and past `maxWaitingBatches` they spill to the disk queue);
- *     → otherwise: appended to the disk queue (fsync'd); the replay loop writes the queue's oldest
- *       batch, removes it once written, and probes the database with backoff while it is down.
+ *     → database down: appended to the disk queue (fsync'd); the replay loop writes the queue's
+ *       oldest batch, removes it once written, and probes the database with backoff while it is down;
+ *     → database up but the queue not yet empty (replay in progress): a full batch (a burst) is held
+ *       in memory behind the queue (the same `maxWaitingBatches` bound, spilling to disk past it,
+ *       when a partial batch comes, or when the database fails again) and written directly once the
+ *       replay has emptied the queue; a partial batch (a trickle) is appended to the disk queue.
  *   A batch that fails with TransientWriteError (or any unexpected error) goes to the queue.
+ *
+ * Several writes in flight (`maxInFlight`, 2 by default, up to 8 from the node) and order. Batches
+ * are *sent* in the order their points were added; with more than one in flight they may *land* in
+ * another order, and when one fails transiently while a later one succeeds, the failed one (and every
+ * batch waiting behind it, in order) goes to the disk queue and is replayed after the later one was
+ * stored. This is safe, and the end state of the database is the same as a strictly serial writer's,
+ * because (reliability.md §1.2):
+ *   - a point is identified by measurement + tags + timestamp, and the timestamp is the network
+ *     server's (Reading.time), never the time of the write: writing a batch late, or twice, stores
+ *     the same points at the same times, and InfluxDB overwrites a point with itself;
+ *   - batches hold disjoint uplinks (each point is added once), and for the same uplink the same
+ *     fields carry the same values (deterministic decoding), so no later batch holds a *different*
+ *     value for a field that an earlier, replayed batch would put back. (A flow that re-sends the
+ *     same series and time with a corrected value is the one case where arrival order matters; it
+ *     should use maxInFlight = 1.)
+ *   - an unconfirmed write (timeout, reset) may have been stored: replaying it overwrites itself.
+ * While the queue holds anything, new batches go behind it and the queue is replayed one batch at a
+ * time, oldest first, and only once no direct write is in flight: what the disk queue holds keeps its
+ * order. The only reordering is among batches that were in flight together: if a second one of them
+ * fails after the first failure, it is queued behind the batches that were waiting for a slot. The
+ * reasoning above is what makes that harmless.
  */
 import { DeadLetterFile, DiskQueue } from './queue';
 import type { Point, RejectedPoint, TimeseriesBackend } from './types';
@@ -27,7 +52,7 @@ export interface WriterOptions {
   batchSize?: number;
   /** Longest wait before a partial batch is written; default 1,000 ms. */
   flushIntervalMs?: number;
-  /** Concurrent writes; default 2. */
+  /** Concurrent direct writes (the replay of the disk queue is always one at a time); default 2. */
   maxInFlight?: number;
   /** Batches waiting in memory for a write slot before they spill to disk; default 20. */
   maxWaitingBatches?: number;
@@ -113,10 +138,23 @@ export class TimeseriesWriter {
 
   add(points: Point[]): void {
     if (this.closing) throw new Error('the writer is closed');
-    for (const point of points) this.buffer.push(point);
-    if (this.buffer.length >= this.batchSize) {
-      this.cut();
-    } else if (this.flushTimer === undefined && this.buffer.length > 0) {
+    let cut = false;
+    for (const point of points) {
+      this.buffer.push(point);
+      if (this.buffer.length >= this.batchSize) {
+        // A full batch leaves at once; what follows starts the next batch (never a batch of the
+        // remainder alone: that would cost a request and a write slot for a handful of points).
+        const batch = this.buffer;
+        this.buffer = [];
+        cut = true;
+        this.dispatch(batch);
+      }
+    }
+    if (cut && this.flushTimer !== undefined) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    if (this.flushTimer === undefined && this.buffer.length > 0) {
       this.flushTimer = setTimeout(() => {
         this.flushTimer = undefined;
         this.cut();
@@ -124,7 +162,7 @@ export class TimeseriesWriter {
     }
   }
 
-  /** Turns the buffer into batches and dispatches them. */
+  /** Turns the whole buffer into batches (the last one partial) and dispatches them. */
   private cut(): void {
     if (this.flushTimer !== undefined) {
       clearTimeout(this.flushTimer);
@@ -145,8 +183,25 @@ export class TimeseriesWriter {
 
   private dispatch(batch: Point[]): void {
     if (this.closed) return;
-    if (this.draining || this.options.queue.length > 0 || !this.databaseUp) {
+    if (!this.databaseUp) {
+      // The database is down: on disk at once, whatever its outage lasts.
       this.enqueue(batch);
+      this.drain();
+      return;
+    }
+    if (this.draining || this.options.queue.length > 0) {
+      if (batch.length >= this.batchSize) {
+        // A burst behind the queue being replayed: full batches are held in memory like batches
+        // waiting for a write slot (same bound), and sent once the replay has emptied the queue.
+        // Writing each to disk only to read it back a moment later costs a JSON round trip and an
+        // fsync per batch, serially, and slows the replay down when it matters most.
+        this.hold(batch);
+      } else {
+        // A trickle (a partial batch, cut by the timer) goes to disk at once as before, so a long
+        // replay never keeps minutes of data in memory only; what is held goes first, in order.
+        this.spillWaiting();
+        this.enqueue(batch);
+      }
       this.drain();
       return;
     }
@@ -154,13 +209,24 @@ export class TimeseriesWriter {
       this.send(batch);
       return;
     }
+    this.hold(batch);
+  }
+
+  /** A batch waits in memory, after every other waiting batch; past `maxWaitingBatches` they all spill to disk. */
+  private hold(batch: Point[]): void {
     this.waiting.push(batch);
     if (this.waiting.length > this.maxWaitingBatches) {
       // The database is slower than the input: spill to disk rather than grow memory without bound.
-      for (const b of this.waiting) this.enqueue(b);
-      this.waiting = [];
+      this.spillWaiting();
       this.drain();
     }
+  }
+
+  /** The waiting batches go to the disk queue, in order (behind what it holds: they are newer). */
+  private spillWaiting(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const b of waiting) this.enqueue(b);
   }
 
   private enqueue(batch: Point[]): void {
@@ -193,8 +259,7 @@ export class TimeseriesWriter {
         if (this.closed) return;
         this.enqueue(batch);
         // Batches waiting for a slot follow it into the queue, in order.
-        for (const b of this.waiting) this.enqueue(b);
-        this.waiting = [];
+        this.spillWaiting();
         this.drain();
       },
     );
@@ -263,6 +328,8 @@ export class TimeseriesWriter {
         } catch (err) {
           this.failed(err);
           if (this.closing) break;
+          // The database is down: what waits in memory behind the queue goes to disk too, in order.
+          this.spillWaiting();
           await this.sleep(delay);
           delay = Math.min(delay * 2, this.retryMaxMs);
         }
