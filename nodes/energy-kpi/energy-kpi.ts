@@ -17,6 +17,7 @@ import type { ReferenceSourceApi } from '../lib/reference/types';
 import type { TimeseriesDbNode, TimeseriesDbUser } from '../lib/timeseries/db-node';
 import type { TimeseriesBackend } from '../lib/timeseries/types';
 import enUS = require('./locales/en-US/energy-kpi.json');
+import { Translate, translator } from '../lib/i18n';
 
 type Mode = 'consumption' | 'intensity' | 'baseline' | 'leak' | 'invoice';
 const MODES: readonly Mode[] = ['consumption', 'intensity', 'baseline', 'leak', 'invoice'];
@@ -72,19 +73,10 @@ interface Tables {
   problems: string[];
 }
 
-type Params = Record<string, string | number>;
 const FLUID_FR: Record<string, string> = { water: 'eau', gas: 'gaz', electricity: 'électricité', lighting: 'éclairage' };
 const UNIT_FR: Record<string, string> = { m3: 'm³', kWh: 'kWh' };
 
-function interpolate(text: string, params: Params | undefined): string {
-  return params ? text.replace(/__(\w+)__/g, (all, name: string) => (name in params ? String(params[name]) : all)) : text;
-}
 
-function english(key: string): string | undefined {
-  let value: unknown = enUS;
-  for (const part of key.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
-  return typeof value === 'string' ? value : undefined;
-}
 
 /** A setting error names the field; it is reported once at start and on every message. */
 class SettingError extends Error {
@@ -145,12 +137,7 @@ function nowOf(msg: Record<string, unknown>): number {
 const round = (v: number | undefined, digits: number) => (v === undefined ? null : Math.round(v * 10 ** digits) / 10 ** digits);
 
 export = function (RED: NodeAPI): void {
-  function t(key: string, params?: Params): string {
-    const text = RED._(key, params);
-    if (text !== key) return text;
-    const fallback = english(key);
-    return fallback === undefined ? key : interpolate(fallback, params);
-  }
+  const t = translator(RED._ as Translate, enUS);
 
   function EnergyKpiNode(this: Node, config: EnergyKpiDef): void {
     RED.nodes.createNode(this, config);

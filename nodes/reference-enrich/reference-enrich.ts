@@ -18,6 +18,7 @@ import type { SourceState } from '../lib/reference/source';
 import { normaliseKey } from '../lib/reference/table';
 import type { ReferenceSourceApi, ReferenceTable } from '../lib/reference/types';
 import enUS = require('./locales/en-US/reference-enrich.json');
+import { compactCount, Translate, translator } from '../lib/i18n';
 
 interface ReferenceEnrichDef extends NodeDef {
   source?: string;
@@ -37,7 +38,6 @@ interface ReferenceEnrichDef extends NodeDef {
 type SourceNode = ReferenceSourceApi & { description?: string; onState?: (listener: (state: SourceState) => void) => () => void; state?: () => SourceState };
 type Send = (msg: NodeMessage | Array<NodeMessage | null>) => void;
 type Done = (err?: Error) => void;
-type Params = Record<string, string | number>;
 type Msg = NodeMessageInFlow & Record<string, unknown>;
 
 interface Waiting {
@@ -51,22 +51,8 @@ const QUEUE_LIMIT = 10000;
 const STATUS_INTERVAL_MS = 500;
 const DEFAULT_WAIT_S = 30;
 
-function compact(n: number): string {
-  if (n < 1000) return String(n);
-  if (n < 10000) return `${(n / 1000).toFixed(1)}k`;
-  if (n < 1000000) return `${Math.floor(n / 1000)}k`;
-  return `${(n / 1000000).toFixed(1)}M`;
-}
 
-function interpolate(text: string, params: Params | undefined): string {
-  return params ? text.replace(/__(\w+)__/g, (all, name: string) => (name in params ? String(params[name]) : all)) : text;
-}
 
-function english(key: string): string | undefined {
-  let value: unknown = enUS;
-  for (const part of key.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
-  return typeof value === 'string' ? value : undefined;
-}
 
 /** "site=siteId, building=buildingId, commune" → [[site, siteId], [building, buildingId], [commune, commune]]. */
 function parseTagMap(text: string | undefined): Array<[string, string]> {
@@ -88,12 +74,7 @@ function hhmm(epoch: number): string {
 }
 
 export = function (RED: NodeAPI): void {
-  function t(key: string, params?: Params): string {
-    const text = RED._(key, params);
-    if (text !== key) return text;
-    const fallback = english(key);
-    return fallback === undefined ? key : interpolate(fallback, params);
-  }
+  const t = translator(RED._ as Translate, enUS);
 
   function ReferenceEnrichNode(this: Node, config: ReferenceEnrichDef): void {
     RED.nodes.createNode(this, config);
@@ -138,13 +119,13 @@ export = function (RED: NodeAPI): void {
       const table = source!.table();
       if (!table) {
         if (loadError !== undefined) node.status({ fill: 'red', shape: 'ring', text: t('reference-enrich.status.unavailable', { reason: loadError.slice(0, 60) }) });
-        else node.status({ fill: 'yellow', shape: 'ring', text: t('reference-enrich.status.loading', { n: compact(queue.length) }) });
+        else node.status({ fill: 'yellow', shape: 'ring', text: t('reference-enrich.status.loading', { n: compactCount(queue.length) }) });
         return;
       }
-      let text = t('reference-enrich.status.rows', { n: compact(table.list.length), time: hhmm(table.loadedAt) });
-      if (unknown > 0) text += ` · ${t('reference-enrich.status.unknown', { n: compact(unknown) })}`;
-      if (unavailable + overflow > 0) text += ` · ${t('reference-enrich.status.unavailableCount', { n: compact(unavailable + overflow) })}`;
-      if (errors > 0) text += ` · ${t('reference-enrich.status.errors', { n: compact(errors) })}`;
+      let text = t('reference-enrich.status.rows', { n: compactCount(table.list.length), time: hhmm(table.loadedAt) });
+      if (unknown > 0) text += ` · ${t('reference-enrich.status.unknown', { n: compactCount(unknown) })}`;
+      if (unavailable + overflow > 0) text += ` · ${t('reference-enrich.status.unavailableCount', { n: compactCount(unavailable + overflow) })}`;
+      if (errors > 0) text += ` · ${t('reference-enrich.status.errors', { n: compactCount(errors) })}`;
       if (loadError !== undefined) {
         node.status({ fill: 'yellow', shape: 'ring', text: `${t('reference-enrich.status.stale')} · ${text}` });
       } else {

@@ -15,6 +15,7 @@ import { ReferenceSource, SourceConfig, SourceKind, SourceState } from '../lib/r
 import { columnList } from '../lib/reference/table';
 import type { ReferenceSourceApi, ReferenceTable } from '../lib/reference/types';
 import enUS = require('./locales/en-US/reference-source.json');
+import { Translate, translator } from '../lib/i18n';
 
 interface ReferenceSourceDef extends NodeDef {
   kind?: SourceKind;
@@ -50,30 +51,16 @@ interface ReferenceSourceNode extends ReferenceSourceApi {
   description: string;
 }
 
-type Params = Record<string, string | number>;
 
 /** The package's data folder, from dist/nodes/reference-source/ or nodes/reference-source/. */
 const PACKAGE_DATA = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../../../data' : '../../data');
 
-function interpolate(text: string, params: Params | undefined): string {
-  return params ? text.replace(/__(\w+)__/g, (all, name: string) => (name in params ? String(params[name]) : all)) : text;
-}
 
-function english(key: string): string | undefined {
-  let value: unknown = enUS;
-  for (const part of key.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
-  return typeof value === 'string' ? value : undefined;
-}
 
 const DELIMITERS: Record<string, ',' | ';' | '\t' | ''> = { '': '', auto: '', comma: ',', ',': ',', semicolon: ';', ';': ';', tab: '\t', '\\t': '\t' };
 
 export = function (RED: NodeAPI): void {
-  function t(key: string, params?: Params): string {
-    const text = RED._(key, params);
-    if (text !== key) return text;
-    const fallback = english(key);
-    return fallback === undefined ? key : interpolate(fallback, params);
-  }
+  const t = translator(RED._ as Translate, enUS);
 
   function dataDir(): string {
     let configured: unknown;

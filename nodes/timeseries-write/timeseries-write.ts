@@ -14,6 +14,7 @@ import type { Point, QueryResult, RejectedPoint, TimeseriesBackend, WriteResult 
 import { TransientWriteError } from '../lib/timeseries/types';
 import { TimeseriesWriter } from '../lib/timeseries/writer';
 import enUS = require('./locales/en-US/timeseries-write.json');
+import { compactCount, Translate, translator } from '../lib/i18n';
 
 interface TimeseriesWriteDef extends NodeDef {
   db?: string;
@@ -26,29 +27,13 @@ interface TimeseriesWriteDef extends NodeDef {
   maxInFlight?: number | string;
 }
 
-type Params = Record<string, string | number>;
 
 const STATUS_INTERVAL_MS = 1000;
 const WARN_INTERVAL_MS = 10000;
 const CLOSE_TIMEOUT_MS = 3000;
 
-/** 999, 1.2k, 12k, 3.4M: the status text must stay short. */
-function compact(n: number): string {
-  if (n < 1000) return String(Math.round(n));
-  if (n < 10000) return `${(n / 1000).toFixed(1)}k`;
-  if (n < 1000000) return `${Math.floor(n / 1000)}k`;
-  return `${(n / 1000000).toFixed(1)}M`;
-}
 
-function interpolate(text: string, params: Params | undefined): string {
-  return params ? text.replace(/__(\w+)__/g, (all, name: string) => (name in params ? String(params[name]) : all)) : text;
-}
 
-function english(key: string): string | undefined {
-  let value: unknown = enUS;
-  for (const part of key.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
-  return typeof value === 'string' ? value : undefined;
-}
 
 function positive(value: unknown, fallback: number): number {
   const n = Number(value);
@@ -56,12 +41,7 @@ function positive(value: unknown, fallback: number): number {
 }
 
 export = function (RED: NodeAPI): void {
-  function t(key: string, params?: Params): string {
-    const text = RED._(key, params);
-    if (text !== key) return text;
-    const fallback = english(key);
-    return fallback === undefined ? key : interpolate(fallback, params);
-  }
+  const t = translator(RED._ as Translate, enUS);
 
   function TimeseriesWriteNode(this: Node, config: TimeseriesWriteDef): void {
     RED.nodes.createNode(this, config);
@@ -216,13 +196,13 @@ export = function (RED: NodeAPI): void {
         return;
       }
       if (!stats.databaseUp || lastOpenError !== undefined && stats.written === 0 && stats.queued > 0) {
-        node.status({ fill: 'red', shape: 'ring', text: t('timeseries-write.status.down', { queued: compact(stats.queued) }) });
+        node.status({ fill: 'red', shape: 'ring', text: t('timeseries-write.status.down', { queued: compactCount(stats.queued) }) });
       } else if (stats.queued > 0) {
-        node.status({ fill: 'yellow', shape: 'dot', text: t('timeseries-write.status.replaying', { queued: compact(stats.queued) }) });
+        node.status({ fill: 'yellow', shape: 'dot', text: t('timeseries-write.status.replaying', { queued: compactCount(stats.queued) }) });
       } else {
-        let text = t('timeseries-write.status.ok', { rate: compact(rate), queued: compact(stats.queued) });
-        if (stats.dropped > 0) text += ` · ${t('timeseries-write.status.dropped', { n: compact(stats.dropped) })}`;
-        if (stats.deadLetters > 0) text += ` · ${t('timeseries-write.status.dead', { n: compact(stats.deadLetters) })}`;
+        let text = t('timeseries-write.status.ok', { rate: compactCount(rate), queued: compactCount(stats.queued) });
+        if (stats.dropped > 0) text += ` · ${t('timeseries-write.status.dropped', { n: compactCount(stats.dropped) })}`;
+        if (stats.deadLetters > 0) text += ` · ${t('timeseries-write.status.dead', { n: compactCount(stats.deadLetters) })}`;
         node.status({ fill: 'green', shape: 'dot', text });
       }
       // Keep the rate fresh while something moves.
