@@ -10,6 +10,8 @@ const programs = [
   { binary: 'mosquitto', paths: ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'], debianPackage: 'mosquitto' },
   { binary: 'pg_isready', paths: ['/usr/bin/pg_isready'], debianPackage: 'postgresql' },
   { binary: 'influxd', paths: ['/usr/bin/influxd', '/usr/sbin/influxd'], debianPackage: 'influxdb' },
+  // The dashboard specs drive a real browser (playwright-core with Debian's Chromium).
+  { binary: 'chromium', paths: ['/usr/bin/chromium'], debianPackage: 'chromium' },
 ];
 
 const onPath = (binary) => spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0;

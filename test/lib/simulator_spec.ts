@@ -5,6 +5,7 @@ import {
   buildUpEvent, DownlinkError, EU868_CHANNELS, FleetDevice, FleetError, loadFleet, parseDownlinkCommand,
   SIMULATED_MODELS, SimulatedUplink, SimulatorEngine,
 } from '../../nodes/lib/simulator';
+import { catalog } from '../../nodes/lib/codecs';
 import { ENCODERS, Frame } from '../../nodes/lib/simulator/frames';
 import { encodeAdeunisPulseA } from '../../nodes/lib/simulator/frames/adeunis';
 import { encodeOmsVolume } from '../../nodes/lib/simulator/frames/kamstrup';
@@ -498,8 +499,9 @@ describe('simulator', function () {
     it('does not interpret commands it does not know, nor commands to meters', function () {
       const { engine } = engineAt(WINTER_AFTERNOON);
       const nas = byModel('nas-ul20xx');
-      const config = command(nas, 50, '0758020000');
-      const r = engine.handleDownlink(config.topic, config.payload);
+      // fPort 51 (DFU / restart) is not simulated; fPort 50 configuration is echoed (see below).
+      const restart = command(nas, 51, 'ff');
+      const r = engine.handleDownlink(restart.topic, restart.payload);
       assert.equal(r.applied, false);
       assert.equal(r.uplinks.length, 0);
       const meter = byModel('watteco-ticso');
@@ -613,5 +615,25 @@ describe('simulator', function () {
     assert.equal(engine.state(meter)?.index, byModel('watteco-ticso').initialIndex);
     assert.deepEqual(engine.state(meter)?.history, []);
     assert.deepEqual(firstOf(run(5000)), first);
+  });
+});
+
+describe('simulated NAS UL20xx configuration downlinks', function () {
+  it('echoes an accepted configuration on fPort 50, as the device does, and decodes as a config echo', function () {
+    const fleet = FLEET;
+    const device = fleet.find((d) => d.model === 'nas-ul20xx');
+    assert.ok(device);
+    const state = createDeviceState(device, { fCnt: 0, virtualTime: Date.UTC(2026, 0, 15, 20), time: Date.UTC(2026, 0, 15, 20), link: { rssi: -90, snr: 5 }, random: () => 0.5 });
+    const encoder = ENCODERS.get('nas-ul20xx') as unknown as { applyDownlink(s: typeof state, fPort: number, bytes: Buffer): { applied: boolean; answers: Array<(s: typeof state) => Frame> } };
+    // The Poitiers astro-clock vector of lighting.md.
+    const config = Buffer.from('2011023212220005000564', 'hex');
+    const outcome = encoder.applyDownlink(state, 50, config);
+    assert.equal(outcome.applied, true);
+    const [answer] = outcome.answers.map((build) => build(state));
+    assert.equal(answer.fPort, 50);
+    assert.deepEqual(Buffer.from(answer.bytes), config);
+    const decoded = catalog.get('nas-ul20xx')!.decode({ bytes: answer.bytes, fPort: 50, recvTime: new Date() });
+    assert.deepEqual(decoded.measurements, []);
+    assert.equal(encoder.applyDownlink(state, 51, Buffer.from('ff', 'hex')).applied, false);
   });
 });

@@ -185,6 +185,9 @@ function applyLevels(state: DeviceState, bytes: Buffer, width: 2 | 3): DownlinkO
   return { applied: true, description: `dim to ${level} %${minutes ? ` for ${minutes} min` : ''}`, answers: [nasStatusFrame] };
 }
 
+/** Configuration downlinks and their echo (FW 1.1.x). */
+const NAS_CONFIG_PORT = 50;
+
 export const nasUl20xx: CommandableEncoder = {
   model: 'nas-ul20xx',
   fidelity: 'genuine',
@@ -192,7 +195,13 @@ export const nasUl20xx: CommandableEncoder = {
   encodeUplink: (s) => (s.uplinks % 2 === 0 ? nasStatusFrame(s) : nasUsageFrame(s)),
   scenarioFrames: (s, scenario) => (scenario === 'lamp-failure' ? [nasDaliAlertFrame(s)] : []),
   applyDownlink(state: DeviceState, fPort: number, bytes: Buffer): DownlinkOutcome {
-    if (fPort !== NAS_COMMAND_PORT) return notApplied(`only commands on fPort ${NAS_COMMAND_PORT} are simulated (fPort ${fPort}: configuration is not)`);
+    // Configuration (profiles, astro clock, holidays, time): the device echoes what it accepted on the
+    // same port (devices.md §6); the simulated luminaire keeps following the simulator's own schedule.
+    if (fPort === NAS_CONFIG_PORT) {
+      const echo = Buffer.from(bytes);
+      return { applied: true, description: `configuration ${echo.toString('hex')} accepted (echoed)`, answers: [() => ({ fPort: NAS_CONFIG_PORT, bytes: echo })] };
+    }
+    if (fPort !== NAS_COMMAND_PORT) return notApplied(`NAS commands on fPort ${fPort} are not simulated (fPort ${NAS_COMMAND_PORT} commands and fPort ${NAS_CONFIG_PORT} configuration are)`);
     switch (bytes[0]) {
       case 0x01: return applyLevels(state, bytes, 2);
       case 0x09: return applyLevels(state, bytes, 3);
