@@ -141,7 +141,7 @@ export = function (RED: NodeAPI): void {
     function request(target: ScheduleTarget, command: LightingCommand, reason: string, now: number): NodeMessage {
       const payload: CommandRequest = {
         id: randomUUID(),
-        target: { kind: 'device', devEui: target.devEui, model: target.model },
+        target: { kind: 'device', devEui: target.devEui, model: target.model, ...(target.applicationId ? { applicationId: target.applicationId } : {}) },
         command,
         source: 'program',
         reason,

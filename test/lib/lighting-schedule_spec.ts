@@ -99,3 +99,19 @@ describe('lighting schedule', function () {
     assert.equal(frames[0].fPort, 50);
   });
 });
+
+describe('lighting cabinets table → targets', function () {
+  it('keeps the ChirpStack application of each cabinet, so commands go to the commune\'s own application', function () {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { targetsFromCabinetRows } = require('../../nodes/lib/lighting/cabinets') as typeof import('../../nodes/lib/lighting/cabinets');
+    const [relay, luminaire] = targetsFromCabinetRows([{
+      cabinetId: 'ARM-MIG-0003', commune: 'Migné-Auxances', latitude: '46.63', longitude: '0.31',
+      controllerDevEui: '24E124445D01F801', luminaireControllers: '4c1cb60000f70101', applicationId: 'c4e8a1b7-2d3f-4a96-8e5b-7f1c0d2e3b33',
+    }]);
+    assert.equal(relay.devEui, '24e124445d01f801');
+    assert.equal(relay.model, 'milesight-ws558');
+    assert.equal(relay.applicationId, 'c4e8a1b7-2d3f-4a96-8e5b-7f1c0d2e3b33');
+    assert.equal(luminaire.applicationId, 'c4e8a1b7-2d3f-4a96-8e5b-7f1c0d2e3b33');
+    assert.equal(targetsFromCabinetRows([{ cabinetId: 'A', latitude: 46, longitude: 0, controllerDevEui: '00137a1000014f02' }])[0].applicationId, undefined);
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * Cabinets and controller targets of the lighting nodes, from editor rows or from a reference table
  * such as data/lighting-cabinets.csv (cabinetId, commune, installedPowerW, controllerDevEui,
- * luminaireControllers (space-separated), latitude, longitude; optional `model` / `controllerModel` /
+ * luminaireControllers (space-separated), latitude, longitude; optional `applicationId` (ChirpStack),
+ * `model` / `controllerModel` /
  * `luminaireModel` columns, else the model is guessed from the devEUI prefix, capabilities.ts).
  * Pure: no Node-RED import.
  */
@@ -18,6 +19,8 @@ export interface ScheduleTarget {
   name?: string;
   cabinetId?: string;
   commune?: string;
+  /** ChirpStack application of the controller (a commune's own network application), when the table gives it. */
+  applicationId?: string;
 }
 
 type Row = Record<string, unknown>;
@@ -59,7 +62,10 @@ export function targetsFromCabinetRows(rows: readonly Row[]): ScheduleTarget[] {
   const out: ScheduleTarget[] = [];
   for (const row of rows) {
     const cabinetId = str(row.cabinetId) || str(row.id);
-    const base = { latitude: num(row.latitude), longitude: num(row.longitude), cabinetId, commune: str(row.commune) || undefined, name: str(row.name) || undefined };
+    const base = {
+      latitude: num(row.latitude), longitude: num(row.longitude), cabinetId, commune: str(row.commune) || undefined, name: str(row.name) || undefined,
+      applicationId: str(row.applicationId) || undefined,
+    };
     const relay = str(row.controllerDevEui).toLowerCase();
     if (relay !== '') {
       const t: ScheduleTarget = { devEui: relay, model: str(row.controllerModel) || str(row.model) || guessLightingModel(relay) || '', ...base };
