@@ -25,6 +25,8 @@ const settings = {
   // The package root holds a node-red module (package.json "node-red" section): Node-RED loads our
   // nodes and examples from it without an npm install into the user directory.
   nodesDir: [packageRoot],
+  // The city's staff read the runtime's texts (node status, errors, logs) in French by default.
+  lang: env.lang,
   logging: { console: { level: env.logLevel, metrics: false, audit: false } },
   // Code in function nodes and palette installs cannot pull modules from the network.
   functionExternalModules: false,

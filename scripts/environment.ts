@@ -29,6 +29,7 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
   { name: 'SUPERVISOR_SIMULATOR_SPEED', default: '60', description: 'Time acceleration of the simulated network (60: a 15-minute meter sends every 15 s).' },
   { name: 'SUPERVISOR_DATA_DIR', default: '<repository>/data', description: 'Folder of the reference data (device registry, buildings, lighting assets…).' },
   { name: 'SUPERVISOR_LOG_LEVEL', default: 'info', description: 'Node-RED log level: fatal, error, warn, info, debug, trace.' },
+  { name: 'SUPERVISOR_LANG', default: 'fr', description: 'Language of the runtime texts (status, errors, publication log, audit reasons): `fr` or `en-US`. The editor follows the browser.' },
 ];
 
 export interface PlatformEnvironment {
@@ -46,6 +47,7 @@ export interface PlatformEnvironment {
   simulatorSpeed: number;
   dataDir: string;
   logLevel: string;
+  lang: 'fr' | 'en-US';
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -86,5 +88,6 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): PlatformE
     simulatorSpeed: speed,
     dataDir: path.resolve(env.SUPERVISOR_DATA_DIR || path.join(packageRoot, 'data')),
     logLevel: oneOf(env, 'SUPERVISOR_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
+    lang: (env.SUPERVISOR_LANG ?? '').trim().toLowerCase() === 'en-us' ? 'en-US' : oneOf(env, 'SUPERVISOR_LANG', ['fr'] as const, 'fr'),
   };
 }

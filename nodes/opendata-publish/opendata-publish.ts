@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { buildFiles, formatsOf, licenceInfo } from '../lib/opendata/formats';
+import type { OpendataDestinationNode } from '../lib/opendata/publishers/destination-node';
 import type { CharterViolation, DatasetDescription, DatasetRows, PublishedFile } from '../lib/opendata/types';
 import enUS = require('./locales/en-US/opendata-publish.json');
 import { Translate, translator } from '../lib/i18n';
@@ -27,6 +28,8 @@ interface OpendataPublishDef extends NodeDef {
   publicUrl?: string;
   cacheSeconds?: number | string;
   folder?: string;
+  destination1?: string;
+  destination2?: string;
 }
 
 /** What an opendata-dataset config node offers (see nodes/opendata-dataset/opendata-dataset.ts). */
@@ -116,6 +119,11 @@ export = function (RED: NodeAPI): void {
       const userDir = (RED.settings as unknown as { userDir?: string }).userDir ?? process.cwd();
       folder = path.resolve(userDir, folder);
     }
+    // Remote destinations (Opendatasoft realtime push, data.gouv.fr resource): opendata-destination config nodes.
+    const destinations = [config.destination1, config.destination2]
+      .map((id) => String(id ?? '').trim()).filter((id) => id !== '')
+      .map((id) => RED.nodes.getNode(id) as unknown as OpendataDestinationNode | null)
+      .filter((d): d is OpendataDestinationNode => !!d && typeof d.publisher === 'function');
     const publications = new Map<string, Publication>();
     const log: LogEntry[] = [];
     let closed = false;
@@ -328,6 +336,12 @@ ${items.length > 0 ? items.join('\n') : '<p>Aucun jeu de données n\'est configu
           entries.push(record({ dataset: slug, destination: `folder:${folder}`, at, result: 'error', detail: message }));
           errors.push(message);
         }
+      }
+      for (const destination of destinations) {
+        // publish() never rejects: a failure comes back as {ok: false, detail} without any key.
+        const result = await destination.publisher().publish(description, files, rows);
+        entries.push(record({ dataset: slug, destination: result.destination || destination.description, at: result.at || at, result: result.ok ? 'ok' : 'error', detail: result.detail }));
+        if (!result.ok) errors.push(t('opendata-publish.errors.destination', { dataset: slug, destination: destination.description, detail: result.detail }));
       }
       return { entries, error: errors.length > 0 ? new Error(errors.join(' ; ')) : undefined };
     }

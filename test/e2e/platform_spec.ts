@@ -117,7 +117,7 @@ describe('platform end to end (npm start)', function () {
       } finally {
         db.close();
       }
-      assert.doesNotMatch(platform.output(), /Waiting for missing types|Cannot find module|\[error\]/);
+      assert.doesNotMatch(platform.output(), /Waiting for missing types|types manquants|Cannot find module|\[error\]/);
     } finally {
       busy.close();
     }

@@ -15,6 +15,7 @@ import type { TestFlowsItem } from 'node-red-node-test-helper';
 import type { TimeseriesDbNode } from '../../nodes/lib/timeseries/db-node';
 import type { Point } from '../../nodes/lib/timeseries/types';
 import { serveHttpNode } from '../support/http-node';
+import { startOpendatasoftServer } from '../support/opendata-servers';
 import { builtNode, helper } from '../support/nodered';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Table } = require('tableschema');
@@ -24,7 +25,8 @@ const referenceSource = builtNode('reference-source') as NodeInitializer;
 const dataCharter = builtNode('data-charter') as NodeInitializer;
 const opendataDataset = builtNode('opendata-dataset') as NodeInitializer;
 const opendataPublish = builtNode('opendata-publish') as NodeInitializer;
-const NODES = [timeseriesDb, referenceSource, dataCharter, opendataDataset, opendataPublish];
+const opendataDestination = builtNode('opendata-destination') as NodeInitializer;
+const NODES = [timeseriesDb, referenceSource, dataCharter, opendataDataset, opendataPublish, opendataDestination];
 
 type FlowItem = TestFlowsItem & Record<string, unknown>;
 type Msg = Record<string, any>;
@@ -112,9 +114,9 @@ describe('opendata-publish node (real SQLite store, real HTTP)', function () {
     fs.rmSync(userDir, { recursive: true, force: true });
   });
 
-  async function start(publish: Record<string, unknown> = {}): Promise<{ out: Msg[]; caught: Msg[] }> {
-    const items = flow(publish).map((item) => (item.id === 'bat' ? { ...item, location: buildingsFile } : item));
-    await helper.load(NODES, items);
+  async function start(publish: Record<string, unknown> = {}, extra: FlowItem[] = [], credentials: Record<string, unknown> = {}): Promise<{ out: Msg[]; caught: Msg[] }> {
+    const items = [...flow(publish).map((item) => (item.id === 'bat' ? { ...item, location: buildingsFile } : item)), ...extra];
+    await helper.load(NODES, items, credentials);
     const db = helper.getNode('db') as unknown as TimeseriesDbNode;
     const backend = await db.acquire({ id: 'spec' });
     const written = await backend.write(points(Date.now()));
@@ -251,5 +253,26 @@ describe('opendata-publish node (real SQLite store, real HTTP)', function () {
     await helper.unload();
     assert.equal((await get('/opendata/eau-batiments.csv')).status, 404);
     assert.equal((await get('/opendata/')).status, 404);
+  });
+
+  it('pushes the accepted datasets to an Opendatasoft destination, with the push key from the credentials', async () => {
+    const server = await startOpendatasoftServer({ dataset: 'eau-batiments', resource: 'temps-reel', pushKey: 'push-secret' });
+    try {
+      const { out } = await start({ dataset2: '', destination1: 'ods' }, [
+        { id: 'ods', type: 'opendata-destination', name: 'Opendatasoft', kind: 'opendatasoft', baseUrl: server.url, dataset: 'eau-batiments', resource: 'temps-reel', keyField: 'cle', keyColumns: '', maxRecords: '1000', timeout: '5', attempts: '2' } as FlowItem,
+      ], { ods: { pushKey: 'push-secret' } });
+      helper.getNode('pub').receive({ payload: 'go' } as never);
+      await until('the publication log', () => out.length > 0, 15000);
+      const log = out[0].payload as Array<{ dataset: string; destination: string; result: string; detail: string }>;
+      const pushed = log.find((e) => e.destination.startsWith('opendatasoft'));
+      assert.ok(pushed, JSON.stringify(log));
+      assert.equal(pushed.result, 'ok', pushed.detail);
+      // 3 buildings × the complete days of the window, each record once, keyed by site and date.
+      assert.ok(server.records.size >= 3);
+      for (const key of server.records.keys()) assert.match(key, /\|/);
+      assert.equal(JSON.stringify(log).includes('push-secret'), false, 'the push key never appears in the log');
+    } finally {
+      await server.close();
+    }
   });
 });

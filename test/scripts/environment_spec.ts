@@ -13,6 +13,7 @@ describe('scripts/environment: the platform configuration', function () {
     assert.equal(env.adminPasswordHash, '');
     assert.equal(env.dashboardPath, '/dashboard');
     assert.equal(env.simulator, 'auto');
+    assert.equal(env.lang, 'fr');
     assert.equal(env.userDir, path.join(packageRoot, '.userdir'));
     assert.equal(env.dataDir, path.join(packageRoot, 'data'));
   });
@@ -23,12 +24,12 @@ describe('scripts/environment: the platform configuration', function () {
       SUPERVISOR_CREDENTIAL_SECRET: 's', SUPERVISOR_MQTT_URL: 'mqtt://broker:1883', SUPERVISOR_MQTT_PORT: '1999',
       SUPERVISOR_TIMESERIES_URL: 'http://influx:8086/city', SUPERVISOR_ADMIN_USER: 'energie',
       SUPERVISOR_ADMIN_PASSWORD_HASH: '$2b$08$x', SUPERVISOR_DASHBOARD_PATH: 'tableau/', SUPERVISOR_SIMULATOR: 'OFF',
-      SUPERVISOR_SIMULATOR_SPEED: '10', SUPERVISOR_DATA_DIR: '/srv/data', SUPERVISOR_LOG_LEVEL: 'debug',
+      SUPERVISOR_SIMULATOR_SPEED: '10', SUPERVISOR_DATA_DIR: '/srv/data', SUPERVISOR_LOG_LEVEL: 'debug', SUPERVISOR_LANG: 'en-US',
     });
     assert.deepEqual(env, {
       httpPort: 8080, host: '0.0.0.0', userDir: '/srv/nr', credentialSecret: 's', mqttUrl: 'mqtt://broker:1883',
       mqttPort: 1999, timeseriesUrl: 'http://influx:8086/city', adminUser: 'energie', adminPasswordHash: '$2b$08$x',
-      dashboardPath: '/tableau', simulator: 'off', simulatorSpeed: 10, dataDir: '/srv/data', logLevel: 'debug',
+      dashboardPath: '/tableau', simulator: 'off', simulatorSpeed: 10, dataDir: '/srv/data', logLevel: 'debug', lang: 'en-US',
     });
     assert.equal(environmentVariables.length, Object.keys(env).length);
   });
@@ -37,6 +38,7 @@ describe('scripts/environment: the platform configuration', function () {
     assert.throws(() => readEnvironment({ SUPERVISOR_HTTP_PORT: 'http' }), /SUPERVISOR_HTTP_PORT="http" is not a TCP port/);
     assert.throws(() => readEnvironment({ SUPERVISOR_SIMULATOR: 'maybe' }), /SUPERVISOR_SIMULATOR="maybe" must be one of: on, off, auto/);
     assert.throws(() => readEnvironment({ SUPERVISOR_SIMULATOR_SPEED: '-1' }), /SUPERVISOR_SIMULATOR_SPEED/);
+    assert.throws(() => readEnvironment({ SUPERVISOR_LANG: 'de' }), /SUPERVISOR_LANG="de" must be one of: fr/);
   });
 });
 

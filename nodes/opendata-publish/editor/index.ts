@@ -18,6 +18,8 @@ interface OpendataPublishProps extends EditorNodeProperties {
   publicUrl: string;
   cacheSeconds: number | string;
   folder: string;
+  destination1: string;
+  destination2: string;
 }
 
 RED.nodes.registerType<OpendataPublishProps>('opendata-publish', {
@@ -36,6 +38,8 @@ RED.nodes.registerType<OpendataPublishProps>('opendata-publish', {
     publicUrl: { value: '' },
     cacheSeconds: { value: 300, validate: RED.validators.number() },
     folder: { value: '' },
+    destination1: { value: '', type: 'opendata-destination', required: false },
+    destination2: { value: '', type: 'opendata-destination', required: false },
   },
   inputs: 1,
   outputs: 1,
