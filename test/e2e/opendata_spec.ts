@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { RunningPlatform, startPlatform, waitFor } from '../support/platform';
 import { freePort } from '../support/ports';
 
-const PUBLISHED = ['electricite-batiments-quotidienne', 'eau-batiments-quotidienne', 'eclairage-communes-quotidienne'];
+const PUBLISHED = ['electricite-batiments-quotidienne', 'eau-batiments-quotidienne', 'eclairage-communes-quotidienne', 'electricite-territoire-quotidienne'];
 
 describe('open data end to end (npm start)', function () {
   this.timeout(120000);
