@@ -6,6 +6,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { InfluxdServer } from '../../scripts/services/influxd';
 import { freePort, waitForPort } from './ports';
 
 export interface RunningService {
@@ -78,44 +79,14 @@ export async function startMosquitto(extraConfig: string[] = []): Promise<MqttSe
 
 /** A private InfluxDB 1.x server with its data in a temporary folder (HTTP API only). */
 export async function startInfluxDb(): Promise<InfluxService> {
-  const binary = findExecutable('influxd', ['/usr/bin/influxd', '/usr/sbin/influxd']);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'st-influxdb-'));
-  const port = await freePort();
-  const bindPort = await freePort();
-  const config = `reporting-disabled = true
-bind-address = "127.0.0.1:${bindPort}"
-[meta]
-  dir = "${dir}/meta"
-[data]
-  dir = "${dir}/data"
-  wal-dir = "${dir}/wal"
-  query-log-enabled = false
-[http]
-  enabled = true
-  bind-address = "127.0.0.1:${port}"
-  log-enabled = false
-  auth-enabled = false
-[monitor]
-  store-enabled = false
-[continuous_queries]
-  enabled = false
-[subscriber]
-  enabled = false
-`;
-  fs.writeFileSync(path.join(dir, 'influxdb.conf'), config);
-  const child = await startProcess(binary, ['-config', path.join(dir, 'influxdb.conf')], dir, port);
-  // The TCP port opens slightly before /ping answers: wait for the HTTP API itself.
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20000;
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/ping`);
-      if (res.status === 204) break;
-    } catch { /* not ready yet */ }
-    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error('InfluxDB /ping did not answer 204'); }
-    await new Promise((r) => setTimeout(r, 100));
+  const server = await InfluxdServer.create();
+  try {
+    await server.start();
+  } catch (err) {
+    await server.destroy();
+    throw err;
   }
-  return { port, dir, url, stop: () => stopProcess(child, dir) };
+  return { port: server.port, dir: server.dir, url: server.url, stop: () => server.destroy() };
 }
 
 export interface PostgresDatabase {
