@@ -20,9 +20,14 @@ import { encodeUl20xx } from '../codecs/nas/ul20xx';
 import { r831c, R831C_RELAYS } from '../codecs/netvox/r831c';
 import { ws558, WS558_SWITCHES } from '../codecs/milesight/ws558';
 import type { EncodedDownlink } from '../codecs/types';
+import { capabilitiesOf } from './capabilities';
 import type { CommandRequest, DownlinkRequest, LightingCommand, LightingProgram } from './model';
 
-/** What lighting-control needs to know of a model (the shared capabilities.ts, when it exists, may say more). */
+/**
+ * What lighting-control needs to know of a model: the shared facts (dimming, where the program runs,
+ * timed overrides) come from capabilities.ts; the adapter adds what its encoders and the status
+ * frames need.
+ */
 export interface AdapterCapabilities {
   model: string;
   /** Levels between 0 and 100 (else on/off). */
@@ -38,20 +43,18 @@ export interface AdapterCapabilities {
   commands: ReadonlyArray<LightingCommand['type']>;
 }
 
+function adapter(model: string, own: Pick<AdapterCapabilities, 'channels' | 'statusQuantity' | 'commands'>): AdapterCapabilities {
+  const shared = capabilitiesOf(model);
+  return { model, dimming: shared.dimming, deviceSchedule: shared.scheduling === 'device', timedOverride: shared.timedOverride, ...own };
+}
+
 export const ADAPTERS: Readonly<Record<string, AdapterCapabilities>> = {
-  'nas-ul20xx': {
-    model: 'nas-ul20xx', dimming: true, deviceSchedule: true, timedOverride: true,
+  'nas-ul20xx': adapter('nas-ul20xx', {
     channels: ['dali_broadcast'], statusQuantity: 'light_level',
     commands: ['setLevel', 'resume', 'requestStatus', 'syncTime', 'uploadProgram', 'uploadCalendar'],
-  },
-  'netvox-r831c': {
-    model: 'netvox-r831c', dimming: false, deviceSchedule: false, timedOverride: false,
-    channels: [...R831C_RELAYS], statusQuantity: 'relay_state', commands: ['setLevel', 'requestStatus'],
-  },
-  'milesight-ws558': {
-    model: 'milesight-ws558', dimming: false, deviceSchedule: false, timedOverride: false,
-    channels: [...WS558_SWITCHES], statusQuantity: 'relay_state', commands: ['setLevel', 'requestStatus'],
-  },
+  }),
+  'netvox-r831c': adapter('netvox-r831c', { channels: [...R831C_RELAYS], statusQuantity: 'relay_state', commands: ['setLevel', 'requestStatus'] }),
+  'milesight-ws558': adapter('milesight-ws558', { channels: [...WS558_SWITCHES], statusQuantity: 'relay_state', commands: ['setLevel', 'requestStatus'] }),
 };
 
 /** A command the adapter cannot turn into a frame: unknown model, unsupported command, bad value. */
