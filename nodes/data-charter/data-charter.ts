@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { Charter, checkPublication, loadCharterFile } from '../lib/opendata/charter';
+import { Charter, checkPublication, loadCharterFile, suppressSecretRows } from '../lib/opendata/charter';
 import type { CharterViolation, DatasetDescription, DatasetRows } from '../lib/opendata/types';
 import enUS = require('./locales/en-US/data-charter.json');
 import { Translate, translator } from '../lib/i18n';
@@ -25,6 +25,8 @@ interface DataCharterApi {
   charter(): Charter;
   /** The rules the publication breaks ([] = allowed); throws when the charter is invalid. */
   check(dataset: DatasetDescription, rows: DatasetRows): CharterViolation[];
+  /** Leaves out the totals that statistical secrecy forbids (commune/territory rows), keeping the rest. */
+  suppress(dataset: DatasetDescription, rows: DatasetRows): { rows: DatasetRows; suppressed: number };
   /** Reads the file again; the previous charter is kept when the new one is invalid. */
   reload(): Charter;
   /** Absolute path of the charter file. */
@@ -90,6 +92,7 @@ export = function (RED: NodeAPI): void {
       return current;
     };
     node.check = (dataset, rows) => checkPublication(node.charter(), dataset, rows);
+    node.suppress = (dataset, rows) => suppressSecretRows(node.charter(), dataset, rows);
     node.reload = () => load();
     node.register = (user) => {
       users.set(user.id, user);

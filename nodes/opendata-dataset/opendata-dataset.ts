@@ -31,6 +31,7 @@ interface OpendataDatasetDef extends NodeDef {
   unit?: string;
   licence?: string;
   frequency?: string;
+  suppress?: boolean | string;
   siteTag?: string;
   tenant?: string;
   db?: string;
@@ -42,6 +43,8 @@ interface OpendataDatasetNode {
   slug: string;
   licence: string;
   frequency: string;
+  /** Leave out the totals statistical secrecy forbids instead of refusing the whole dataset. */
+  suppress: boolean;
   /** The description the charter judges (throws when the configuration is invalid). */
   describe(): DatasetDescription;
   /** Queries the store and aggregates: the description with usages, and the rows. */
@@ -69,6 +72,7 @@ export = function (RED: NodeAPI): void {
     node.slug = slug;
     node.licence = text(config.licence) || 'etalab-2.0';
     node.frequency = text(config.frequency) || 'daily';
+    node.suppress = config.suppress === true || config.suppress === 'true';
 
     const db = RED.nodes.getNode(text(config.db)) as unknown as TimeseriesDbNode | null;
     const buildings = RED.nodes.getNode(text(config.buildings)) as unknown as ReferenceSourceApi | null;

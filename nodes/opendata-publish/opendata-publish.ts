@@ -38,6 +38,7 @@ interface DatasetNode {
   slug: string;
   licence: string;
   frequency: string;
+  suppress?: boolean;
   describe(): DatasetDescription;
   build(now?: number): Promise<{ description: DatasetDescription; rows: DatasetRows & { temporal?: { start: string; end: string } } }>;
 }
@@ -45,6 +46,7 @@ interface DatasetNode {
 /** What a data-charter config node offers. */
 interface CharterNode {
   check(dataset: DatasetDescription, rows: DatasetRows): CharterViolation[] | Promise<CharterViolation[]>;
+  suppress?(dataset: DatasetDescription, rows: DatasetRows): { rows: DatasetRows; suppressed: number };
 }
 
 /** One line of the publication log (what, where, when, result). */
@@ -304,7 +306,15 @@ ${items.length > 0 ? items.join('\n') : '<p>Aucun jeu de données n\'est configu
         entries.push(record({ dataset: slug, destination: 'build', at, result: 'error', detail: message }));
         return { entries, error: new Error(message) };
       }
-      const { description, rows } = built;
+      const { description } = built;
+      let rows = built.rows;
+      if (dataset.suppress && typeof charter.suppress === 'function') {
+        const kept = charter.suppress(description, rows);
+        if (kept.suppressed > 0) {
+          rows = kept.rows;
+          entries.push(record({ dataset: slug, destination: 'charter', at, result: 'ok', detail: t('opendata-publish.log.suppressed', { rows: kept.suppressed }) }));
+        }
+      }
       const violations = await Promise.resolve(charter.check(description, rows));
       if (Array.isArray(violations) && violations.length > 0) {
         const detail = violations.map((v) => `${v.rule}: ${v.message}`).join(' ; ');

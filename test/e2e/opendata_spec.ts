@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { RunningPlatform, startPlatform, waitFor } from '../support/platform';
 import { freePort } from '../support/ports';
 
-const PUBLISHED = ['electricite-batiments-quotidienne', 'eau-batiments-quotidienne', 'eclairage-communes-quotidienne', 'electricite-territoire-quotidienne'];
+const PUBLISHED = ['electricite-batiments-quotidienne', 'eau-batiments-quotidienne', 'eclairage-communes-quotidienne', 'electricite-communes-quotidienne'];
 
 describe('open data end to end (npm start)', function () {
   this.timeout(120000);
@@ -49,6 +49,10 @@ describe('open data end to end (npm start)', function () {
     const register = await (await fetch(`${base}/registre.json`)).json() as { capteurs?: unknown[]; nombreDeCapteurs?: number };
     assert.ok((register.nombreDeCapteurs ?? register.capteurs?.length ?? 0) >= 30, 'every sensor of the fleet is in the register');
     assert.equal((await fetch(`${base}/registre`)).status, 200);
+
+    // Per commune, the totals under statistical secrecy are left out, the others published.
+    const communes = await (await fetch(`${base}/electricite-communes-quotidienne.json`)).json() as Array<{ commune: string; nombre_sites: number }>;
+    assert.ok(communes.length > 0 && communes.every((row) => row.nombre_sites >= 3), JSON.stringify(communes));
 
     // The CO2 dataset of the Open data tab breaks the charter: never served, refused with the rule's name.
     assert.equal((await fetch(`${base}/co2-salles-horaire.csv`)).status, 404);

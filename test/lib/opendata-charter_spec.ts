@@ -194,3 +194,31 @@ describe('open data: the data charter', () => {
     assert.equal(granularitySeconds('jour'), undefined);
   });
 });
+
+describe('statistical secrecy: suppressing the secret totals', function () {
+  it('leaves out the commune totals that break the rules and keeps the others, which then pass the charter', function () {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { loadCharterFile, checkPublication, suppressSecretRows } = require('../../nodes/lib/opendata/charter') as typeof import('../../nodes/lib/opendata/charter');
+    const charter = loadCharterFile(require('node:path').resolve(__dirname, '../../data/charte-donnees.json'));
+    const dataset = {
+      id: 'eau-communes', title: 'Eau par commune', description: 'Eau par commune', stream: 'energie-batiments-publics', granularity: '1d',
+      spatialLevel: 'commune' as const, fields: [], quantities: ['water_volume'],
+    };
+    const rows = {
+      rows: [{ commune: 'Poitiers', valeur: 60 }, { commune: 'Migné-Auxances', valeur: 9 }, { commune: 'Buxerolles', valeur: 30 }],
+      contributions: [
+        { mairie: 20, ecole: 25, gymnase: 15 }, // 3 units, largest 42 %: publishable
+        { salle: 9 }, // 1 unit: secret
+        { a: 27, b: 2, c: 1 }, // 3 units but one at 90 %: secret
+      ],
+    };
+    assert.ok(checkPublication(charter, dataset, rows).some((v) => v.rule === 'secret-statistique-3'));
+    const { rows: kept, suppressed } = suppressSecretRows(charter, dataset, rows);
+    assert.equal(suppressed, 2);
+    assert.deepEqual(kept.rows, [{ commune: 'Poitiers', valeur: 60 }]);
+    assert.deepEqual(kept.contributions, [{ mairie: 20, ecole: 25, gymnase: 15 }]);
+    assert.deepEqual(checkPublication(charter, dataset, kept), []);
+    // Building rows are never touched here (a public building alone is allowed).
+    assert.equal(suppressSecretRows(charter, { ...dataset, spatialLevel: 'building' }, rows).suppressed, 0);
+  });
+});

@@ -304,6 +304,46 @@ function summarise(offending: Array<{ row: number; detail: string }>): string {
 const pct = (share: number) => `${(Math.round(share * 1000) / 10).toString().replace('.', ',')} %`;
 
 /** The rules of the charter a publication breaks; empty when it may be published. */
+type Finding = { row: number; detail: string };
+
+/** Per row, which aggregate rules it breaks: too few sites, too few units, one dominant unit. */
+function aggregateFindings(stream: CharterStream, secrecy: CharterStream['secretStatistique'], contributions: NonNullable<DatasetRows['contributions']>, rowCount: number): { tooFewSites: Finding[]; tooFewUnits: Finding[]; dominant: Finding[] } {
+  const tooFewSites: Finding[] = [];
+  const tooFewUnits: Finding[] = [];
+  const dominant: Finding[] = [];
+  for (let i = 0; i < rowCount; i++) {
+    const units = Object.entries(contributions[i]).filter(([, v]) => typeof v === 'number' && Number.isFinite(v));
+    const count = units.length;
+    if (count < stream.sitesMinimum) tooFewSites.push({ row: i, detail: `${count} site${count > 1 ? 's' : ''}` });
+    if (!secrecy) continue;
+    if (count < secrecy.unitesMinimum) tooFewUnits.push({ row: i, detail: `${count} unité${count > 1 ? 's' : ''}` });
+    const total = units.reduce((sum, [, v]) => sum + Math.abs(v), 0);
+    if (total <= 0 || count === 0) continue;
+    const [unit, value] = units.reduce((a, b) => (Math.abs(b[1]) > Math.abs(a[1]) ? b : a));
+    const share = Math.abs(value) / total;
+    if (share * 100 > secrecy.partMaximale) dominant.push({ row: i, detail: `${unit} pèse ${pct(share)} du total` });
+  }
+  return { tooFewSites, tooFewUnits, dominant };
+}
+
+/**
+ * Secondary step of statistical secrecy, as statistics offices publish: the totals that would break the
+ * stream's aggregate rules (too few sites or units, one dominant unit) are left out, the others kept.
+ * The charter check still runs on what remains. Building-level rows are never suppressed here.
+ */
+export function suppressSecretRows(charter: Charter, dataset: DatasetDescription, rows: DatasetRows): { rows: DatasetRows; suppressed: number } {
+  const stream = findStream(charter, dataset.stream);
+  if (!stream || dataset.spatialLevel === 'building' || !rows.contributions) return { rows, suppressed: 0 };
+  const secrecy = stream.secretStatistique;
+  const contributions = rows.contributions;
+  if (rows.rows.some((_r, i) => !isObject(contributions[i]))) return { rows, suppressed: 0 };
+  const findings = aggregateFindings(stream, secrecy, contributions, rows.rows.length);
+  const hidden = new Set([...findings.tooFewSites, ...findings.tooFewUnits, ...findings.dominant].map((f) => f.row));
+  if (hidden.size === 0) return { rows, suppressed: 0 };
+  const keep = rows.rows.map((_r, i) => i).filter((i) => !hidden.has(i));
+  return { rows: { ...rows, rows: keep.map((i) => rows.rows[i]), contributions: keep.map((i) => contributions[i]) }, suppressed: hidden.size };
+}
+
 export function checkPublication(charter: Charter, dataset: DatasetDescription, rows: DatasetRows): CharterViolation[] {
   const out: CharterViolation[] = [];
   const name = `« ${dataset.id} »`;
@@ -345,21 +385,7 @@ export function checkPublication(charter: Charter, dataset: DatasetDescription, 
     add('contributions-manquantes', `les règles d'agrégation du flux « ${stream.id} » ne peuvent pas être vérifiées : il manque la contribution de chaque site à chaque ligne.`);
     return out;
   }
-  const tooFewSites: Array<{ row: number; detail: string }> = [];
-  const tooFewUnits: Array<{ row: number; detail: string }> = [];
-  const dominant: Array<{ row: number; detail: string }> = [];
-  rows.rows.forEach((_row, i) => {
-    const units = Object.entries(contributions[i]).filter(([, v]) => typeof v === 'number' && Number.isFinite(v));
-    const count = units.length;
-    if (count < stream.sitesMinimum) tooFewSites.push({ row: i, detail: `${count} site${count > 1 ? 's' : ''}` });
-    if (!secrecy) return;
-    if (count < secrecy.unitesMinimum) tooFewUnits.push({ row: i, detail: `${count} unité${count > 1 ? 's' : ''}` });
-    const total = units.reduce((sum, [, v]) => sum + Math.abs(v), 0);
-    if (total <= 0 || count === 0) return;
-    const [unit, value] = units.reduce((a, b) => (Math.abs(b[1]) > Math.abs(a[1]) ? b : a));
-    const share = Math.abs(value) / total;
-    if (share * 100 > secrecy.partMaximale) dominant.push({ row: i, detail: `${unit} pèse ${pct(share)} du total` });
-  });
+  const { tooFewSites, tooFewUnits, dominant } = aggregateFindings(stream, secrecy, contributions, rows.rows.length);
   if (tooFewSites.length > 0) add('trop-peu-de-sites', `chaque total doit regrouper au moins ${stream.sitesMinimum} sites pour le flux « ${stream.id} » : ${summarise(tooFewSites)}.`);
   if (secrecy && tooFewUnits.length > 0) add('secret-statistique-3', `secret statistique : chaque total doit regrouper au moins ${secrecy.unitesMinimum} unités : ${summarise(tooFewUnits)}.`);
   if (secrecy && dominant.length > 0) add('secret-statistique-85', `secret statistique : aucune unité ne doit dépasser ${secrecy.partMaximale} % d'un total : ${summarise(dominant)}.`);

@@ -23,6 +23,7 @@ interface OpendataDatasetProps extends EditorNodeProperties {
   unit: string;
   licence: string;
   frequency: string;
+  suppress: boolean;
   siteTag: string;
   tenant: string;
 }
@@ -47,6 +48,7 @@ RED.nodes.registerType<OpendataDatasetProps>('opendata-dataset', {
     unit: { value: '' },
     licence: { value: 'etalab-2.0' },
     frequency: { value: 'daily' },
+    suppress: { value: false },
     siteTag: { value: 'site' },
     tenant: { value: '' },
   },
