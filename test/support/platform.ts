@@ -41,7 +41,8 @@ export async function startPlatform(env: Record<string, string>, userDir?: strin
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const deadline = Date.now() + 60000;
-  while (!/\[supervisor\] editor\s+(http:\S+)/.test(output)) {
+  // The start script prints the URLs, then this last line: wait for it, the pipe may split the lines.
+  while (!/\[supervisor\] Ctrl-C stops everything\./.test(output)) {
     if (child.exitCode !== null) throw new Error(`the platform exited (code ${child.exitCode}):\n${output}`);
     if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`the platform did not start within 60 s:\n${output}`); }
     await new Promise((r) => setTimeout(r, 100));
