@@ -204,7 +204,7 @@ describe('statistical secrecy: suppressing the secret totals', function () {
       id: 'eau-communes', title: 'Eau par commune', description: 'Eau par commune', stream: 'energie-batiments-publics', granularity: '1d',
       spatialLevel: 'commune' as const, fields: [], quantities: ['water_volume'],
     };
-    const rows = {
+    const rows: { rows: Array<Record<string, unknown>>; contributions: Array<Record<string, number>> } = {
       rows: [{ commune: 'Poitiers', valeur: 60 }, { commune: 'Migné-Auxances', valeur: 9 }, { commune: 'Buxerolles', valeur: 30 }],
       contributions: [
         { mairie: 20, ecole: 25, gymnase: 15 }, // 3 units, largest 42 %: publishable

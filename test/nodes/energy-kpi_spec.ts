@@ -22,7 +22,7 @@ import { loadFleet, SIMULATED_MODELS, SimulatorEngine } from '../../nodes/lib/si
 import type { TimeseriesDbNode } from '../../nodes/lib/timeseries/db-node';
 import { readingToPoints } from '../../nodes/lib/timeseries/points';
 import type { Point, TimeseriesBackend } from '../../nodes/lib/timeseries/types';
-import { builtNode, helper } from '../support/nodered';
+import { builtNode, helper, received, until } from '../support/nodered';
 
 const energyKpi = builtNode('energy-kpi') as NodeInitializer;
 const timeseriesDb = builtNode('timeseries-db') as NodeInitializer;
@@ -36,20 +36,6 @@ type Msg = Record<string, any>;
 
 const csvRows = (file: string) => parseCsv(fs.readFileSync(path.join(DATA, file), 'utf8'), { file }).rows;
 const FLEET = loadFleet(fs.readFileSync(path.join(DATA, 'devices.csv'), 'utf8'), { file: 'devices.csv', models: SIMULATED_MODELS });
-
-function received(id: string): Msg[] {
-  const list: Msg[] = [];
-  helper.getNode(id).on('input', (msg: Msg) => list.push(msg));
-  return list;
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** The flow: timeseries-db, energy-kpi → rows / alerts helpers, a Catch node; reference-source nodes for the tables when built. */
 function flow(kpi: Record<string, unknown>, tables: Record<string, { file: string; key: string }> = {}): FlowItem[] {

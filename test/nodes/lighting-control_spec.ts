@@ -11,7 +11,7 @@ import path from 'node:path';
 import sinon from 'sinon';
 import type { NodeInitializer } from 'node-red';
 import type { TestFlowsItem } from 'node-red-node-test-helper';
-import { builtNode, helper } from '../support/nodered';
+import { builtNode, helper, received } from '../support/nodered';
 
 const lightingControl = builtNode('lighting-control') as NodeInitializer;
 
@@ -30,12 +30,6 @@ function flow(config: Record<string, unknown> = {}): FlowItem[] {
     { id: 'down', type: 'helper', ...at },
     { id: 'ev', type: 'helper', ...at },
   ];
-}
-
-function received(id: string): Msg[] {
-  const list: Msg[] = [];
-  helper.getNode(id).on('input', (msg: Msg) => list.push(msg));
-  return list;
 }
 
 function lines(file: string): string[] {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import type { NodeInitializer } from 'node-red';
 import type { TestFlowsItem } from 'node-red-node-test-helper';
-import { builtNode, helper } from '../support/nodered';
+import { builtNode, helper, received } from '../support/nodered';
 
 const programNode = builtNode('lighting-program') as NodeInitializer;
 const scheduleNode = builtNode('lighting-schedule') as NodeInitializer;
@@ -32,12 +32,6 @@ function flow(targets: unknown[]): FlowItem[] {
     { id: 'cmd', type: 'helper', ...at },
     { id: 'st', type: 'helper', ...at },
   ];
-}
-
-function received(id: string): Msg[] {
-  const list: Msg[] = [];
-  helper.getNode(id).on('input', (msg: Msg) => list.push(msg));
-  return list;
 }
 
 describe('lighting-schedule node', function () {

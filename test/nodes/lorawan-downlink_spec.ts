@@ -4,7 +4,7 @@ import type sinon from 'sinon';
 import type { Node, NodeInitializer, NodeMessage } from 'node-red';
 import type { TestFlowsItem } from 'node-red-node-test-helper';
 import { findCodec } from '../../nodes/lib/codecs';
-import { builtNode, helper } from '../support/nodered';
+import { builtNode, helper, received, until } from '../support/nodered';
 import { FakeChirpstack, startFakeChirpstack } from '../support/chirpstack-grpc';
 
 const serverNode = builtNode('chirpstack-server') as NodeInitializer;
@@ -32,20 +32,6 @@ function grpcFlow(fake: FakeChirpstack, server: Record<string, unknown> = {}): F
     { id: 'catch', type: 'catch', scope: null, uncaught: false, ...at, wires: [['caught']] },
     { id: 'caught', type: 'helper', ...at },
   ];
-}
-
-function received(id: string): Msg[] {
-  const list: Msg[] = [];
-  helper.getNode(id).on('input', (msg: Msg) => list.push(msg));
-  return list;
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 function lastStatus(node: Node): Record<string, unknown> | undefined {

@@ -5,7 +5,7 @@ import vm from 'node:vm';
 import sinon from 'sinon';
 import type { Node, NodeInitializer, NodeMessage } from 'node-red';
 import type { TestFlowsItem } from 'node-red-node-test-helper';
-import { builtNode, helper } from '../support/nodered';
+import { builtNode, helper, received, until } from '../support/nodered';
 import {
   APP_ID, DEV_EUI, csTopic, officialJoin, officialLog, officialStatus, officialUp, ttsTopic, ttsUplink,
 } from '../fixtures/lorawan-events';
@@ -37,19 +37,6 @@ function flow(config: Record<string, unknown> = {}, outputs = 1): FlowItem[] {
 }
 
 /** Messages received by a helper node from now on. */
-function received(id: string): Msg[] {
-  const list: Msg[] = [];
-  helper.getNode(id).on('input', (msg: Msg) => list.push(msg));
-  return list;
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

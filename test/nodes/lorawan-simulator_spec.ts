@@ -6,7 +6,7 @@ import mqtt from 'mqtt';
 import type sinon from 'sinon';
 import type { Node, NodeInitializer, NodeMessage } from 'node-red';
 import type { TestFlowsItem } from 'node-red-node-test-helper';
-import { builtNode, helper } from '../support/nodered';
+import { builtNode, helper, received, until } from '../support/nodered';
 import { MqttService, startMosquitto } from '../support/services';
 
 const simulatorNode = builtNode('lorawan-simulator') as NodeInitializer;
@@ -36,20 +36,6 @@ function flow(config: Record<string, unknown> = {}): FlowItem[] {
     { id: 'catch', type: 'catch', scope: null, uncaught: false, ...at, wires: [['caught']] },
     { id: 'caught', type: 'helper', ...at },
   ];
-}
-
-function received(id: string): Msg[] {
-  const list: Msg[] = [];
-  helper.getNode(id).on('input', (msg: Msg) => list.push(msg));
-  return list;
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

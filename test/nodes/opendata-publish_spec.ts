@@ -16,7 +16,7 @@ import type { TimeseriesDbNode } from '../../nodes/lib/timeseries/db-node';
 import type { Point } from '../../nodes/lib/timeseries/types';
 import { serveHttpNode } from '../support/http-node';
 import { startOpendatasoftServer } from '../support/opendata-servers';
-import { builtNode, helper } from '../support/nodered';
+import { builtNode, helper, received, until } from '../support/nodered';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Table } = require('tableschema');
 
@@ -59,20 +59,6 @@ function flow(publish: Record<string, unknown> = {}): FlowItem[] {
     { id: 'catch', type: 'catch', scope: null, uncaught: false, ...at, wires: [['caught']] },
     { id: 'caught', type: 'helper', ...at },
   ];
-}
-
-function received(id: string): Msg[] {
-  const list: Msg[] = [];
-  helper.getNode(id).on('input', (msg: Msg) => list.push(msg));
-  return list;
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** Hourly water deltas over the last 2 days: mairie 1 m³/h, école 2 m³/h, gymnase 4 m³/h. */

@@ -9,26 +9,12 @@ import path from 'node:path';
 import sinon from 'sinon';
 import type { Node, NodeInitializer } from 'node-red';
 import type { TestFlowsItem } from 'node-red-node-test-helper';
-import { builtNode, helper } from '../support/nodered';
+import { builtNode, helper, received, until } from '../support/nodered';
 
 const referenceSource = builtNode('reference-source') as NodeInitializer;
 const referenceEnrich = builtNode('reference-enrich') as NodeInitializer;
 type Msg = Record<string, any>;
 type FlowItem = TestFlowsItem & Record<string, unknown>;
-
-function received(id: string): Msg[] {
-  const list: Msg[] = [];
-  helper.getNode(id).on('input', (msg: Msg) => list.push(msg));
-  return list;
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function lastStatus(node: Node): Record<string, unknown> | undefined {
   const spy = node.status as unknown as sinon.SinonSpy;

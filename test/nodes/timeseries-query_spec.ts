@@ -11,7 +11,7 @@ import type { Node, NodeInitializer, NodeMessage } from 'node-red';
 import type { TestFlowsItem } from 'node-red-node-test-helper';
 import type { TimeseriesDbNode } from '../../nodes/lib/timeseries/db-node';
 import type { Point } from '../../nodes/lib/timeseries/types';
-import { builtNode, helper } from '../support/nodered';
+import { builtNode, helper, received, until } from '../support/nodered';
 
 const timeseriesQuery = builtNode('timeseries-query') as NodeInitializer;
 const timeseriesDb = builtNode('timeseries-db') as NodeInitializer;
@@ -32,20 +32,6 @@ function flow(config: Record<string, unknown> = {}): FlowItem[] {
     { id: 'catch', type: 'catch', scope: null, uncaught: false, ...at, wires: [['caught']] },
     { id: 'caught', type: 'helper', ...at },
   ];
-}
-
-function received(id: string): Msg[] {
-  const list: Msg[] = [];
-  helper.getNode(id).on('input', (msg: Msg) => list.push(msg));
-  return list;
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 function lastStatus(node: Node): Record<string, unknown> | undefined {
