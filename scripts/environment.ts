@@ -30,6 +30,15 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
   { name: 'SUPERVISOR_DATA_DIR', default: '<repository>/data', description: 'Folder of the reference data (device registry, buildings, lighting assets…).' },
   { name: 'SUPERVISOR_LOG_LEVEL', default: 'info', description: 'Node-RED log level: fatal, error, warn, info, debug, trace.' },
   { name: 'SUPERVISOR_LANG', default: 'fr', description: 'Language of the runtime texts (status, errors, publication log, audit reasons): `fr` or `en-US`. The editor follows the browser.' },
+  { name: 'SUPERVISOR_MODE', default: 'development', description: '`development` (loopback, no login needed) or `production`: the editor login, the credential secret and the dashboard users become mandatory (the start is refused without them), palette installs are off.' },
+  { name: 'SUPERVISOR_HTTPS_KEY', default: '(empty)', description: 'PEM private key file. With `SUPERVISOR_HTTPS_CERT`: the editor, dashboard and HTTP endpoints are served over HTTPS only.' },
+  { name: 'SUPERVISOR_HTTPS_CERT', default: '(empty)', description: 'PEM certificate file (with its chain), paired with `SUPERVISOR_HTTPS_KEY`.' },
+  { name: 'SUPERVISOR_DASHBOARD_USERS_FILE', default: '(empty)', description: 'JSON file of the dashboard users: `[{"username", "passwordHash" (bcrypt), "role": "viewer" or "operator"}]`. Set: the dashboard requires a login; only operators may send lighting overrides.' },
+  { name: 'SUPERVISOR_INSTANCE_ROLE', default: 'all', description: '`all` (one instance does everything), `ingest` (scale-out worker: the ingest tab only, no editor) or `leader` (schedules, lighting, publication, dashboard).' },
+  { name: 'SUPERVISOR_MQTT_SHARE_GROUP', default: '(empty)', description: 'Shared-subscription group of the ingest (`$share/<group>/…`), so that several instances split the uplinks. Empty: a plain subscription.' },
+  { name: 'SUPERVISOR_MQTT_CLIENT_ID', default: '(empty)', description: 'Stable MQTT client id of this instance; set, the ingest keeps a persistent session (QoS 1 messages wait for it across a restart). Empty: a generated id and a clean session.' },
+  { name: 'SUPERVISOR_MQTT_USER', default: '(empty)', description: 'User name on the broker (production Mosquitto with authentication).' },
+  { name: 'SUPERVISOR_MQTT_PASSWORD', default: '(empty)', description: 'Password on the broker. A secret: give it in the environment or an env file, never in a flow.' },
 ];
 
 export interface PlatformEnvironment {
@@ -48,6 +57,15 @@ export interface PlatformEnvironment {
   dataDir: string;
   logLevel: string;
   lang: 'fr' | 'en-US';
+  mode: 'development' | 'production';
+  httpsKey: string;
+  httpsCert: string;
+  dashboardUsersFile: string;
+  instanceRole: 'all' | 'ingest' | 'leader';
+  mqttShareGroup: string;
+  mqttClientId: string;
+  mqttUser: string;
+  mqttPassword: string;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -89,5 +107,14 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): PlatformE
     dataDir: path.resolve(env.SUPERVISOR_DATA_DIR || path.join(packageRoot, 'data')),
     logLevel: oneOf(env, 'SUPERVISOR_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
     lang: (env.SUPERVISOR_LANG ?? '').trim().toLowerCase() === 'en-us' ? 'en-US' : oneOf(env, 'SUPERVISOR_LANG', ['fr'] as const, 'fr'),
+    mode: oneOf(env, 'SUPERVISOR_MODE', ['development', 'production'] as const, 'development'),
+    httpsKey: env.SUPERVISOR_HTTPS_KEY || '',
+    httpsCert: env.SUPERVISOR_HTTPS_CERT || '',
+    dashboardUsersFile: env.SUPERVISOR_DASHBOARD_USERS_FILE || '',
+    instanceRole: oneOf(env, 'SUPERVISOR_INSTANCE_ROLE', ['all', 'ingest', 'leader'] as const, 'all'),
+    mqttShareGroup: (env.SUPERVISOR_MQTT_SHARE_GROUP || '').trim(),
+    mqttClientId: (env.SUPERVISOR_MQTT_CLIENT_ID || '').trim(),
+    mqttUser: env.SUPERVISOR_MQTT_USER || '',
+    mqttPassword: env.SUPERVISOR_MQTT_PASSWORD || '',
   };
 }
