@@ -6,9 +6,11 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
-import { packageRoot, readEnvironment } from './environment';
+import { packageRoot, readEnvironment, readSecurity } from './environment';
 import { assembleFlows } from './flows';
 
 const log = (line: string) => process.stdout.write(`[supervisor] ${line}\n`);
@@ -69,13 +71,21 @@ function prepareFlowFile(userDir: string): void {
   log(`first start: ${flows.length} nodes from flows/ and dashboards/ written to ${flowFile}`);
 }
 
+/** GET on our own server; over HTTPS the certificate is not checked (loopback, often self-signed). */
+function probe(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = (url.startsWith('https:') ? https : http).get(url, { rejectUnauthorized: false }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+  });
+}
+
 async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`Node-RED exited with code ${child.exitCode}`);
     try {
-      const res = await fetch(url);
-      if (res.status < 500) return;
+      if (await probe(url) < 500) return;
     } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -84,6 +94,8 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number):
 
 async function main(): Promise<void> {
   const env = readEnvironment();
+  // A production start missing its secrets is refused here, before the broker starts.
+  readSecurity(env);
   const httpPort = await choosePort(env.httpPort, env.host, 'HTTP editor and dashboard');
   let broker: EmbeddedBroker | undefined;
   let mqttUrl = env.mqttUrl;
@@ -129,7 +141,8 @@ async function main(): Promise<void> {
   });
 
   const shownHost = env.host === '0.0.0.0' || env.host === '::' ? '127.0.0.1' : env.host;
-  const base = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${httpPort}`;
+  const scheme = env.httpsKey !== '' && env.httpsCert !== '' ? 'https' : 'http';
+  const base = `${scheme}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${httpPort}`;
   try {
     await waitForHttp(`${base}/`, child, 60000);
   } catch (err) {

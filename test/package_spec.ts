@@ -14,6 +14,9 @@ const root = path.resolve(__dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const nodeEntries: Record<string, string> = pkg['node-red'].nodes;
 const nodeTypes = Object.keys(nodeEntries);
+const pluginEntries: Record<string, string> = pkg['node-red'].plugins ?? {};
+/** nodes/ folders that hold a Node-RED plugin (dist/nodes/<folder>/plugin.js): no editor, no node entry. */
+const pluginFolders = new Set(Object.values(pluginEntries).map((file) => file.split('/')[2]));
 
 function keyPaths(value: unknown, prefix = ''): string[] {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return [prefix];
@@ -100,8 +103,15 @@ describe('package (node-red-dev offline checks and packaging rules)', function (
   describe('every node', function () {
     it('has one node-red entry per node folder', function () {
       const folders = fs.readdirSync(path.join(root, 'nodes'), { withFileTypes: true })
-        .filter((e) => e.isDirectory() && e.name !== 'lib').map((e) => e.name).sort();
+        .filter((e) => e.isDirectory() && e.name !== 'lib' && !pluginFolders.has(e.name)).map((e) => e.name).sort();
       assert.deepEqual([...nodeTypes].sort(), folders);
+    });
+
+    it('builds every plugin it declares', function () {
+      for (const [name, file] of Object.entries(pluginEntries)) {
+        assert.match(file, /^dist\/nodes\/[a-z0-9-]+\/plugin\.js$/, name);
+        assert.ok(fs.existsSync(path.join(root, file)), `${name}: run npm run build`);
+      }
     });
 
     for (const type of nodeTypes) {

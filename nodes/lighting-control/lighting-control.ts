@@ -78,6 +78,25 @@ function dashboardUser(msg: NodeMessageInFlow): string | undefined {
   return undefined;
 }
 
+/** What a dashboard message says about its sender: absent when the message did not come from the dashboard. */
+function dashboardClient(msg: NodeMessageInFlow): { username?: string; role?: string } | undefined {
+  const client = (msg as NodeMessageInFlow & { _client?: unknown })._client;
+  if (client === undefined || client === null) return undefined;
+  const user = typeof client === 'object' ? (client as { user?: unknown }).user : undefined;
+  if (user === null || typeof user !== 'object') return {};
+  const { username, role } = user as Record<string, unknown>;
+  return { ...(typeof username === 'string' ? { username } : {}), ...(typeof role === 'string' ? { role } : {}) };
+}
+
+/** The audit log's target of a request: devEui[:channel], group name or multicast group. */
+function targetLabel(target: unknown): string {
+  const t = target as Partial<{ kind: string; devEui: string; channel: string; group: string; multicastGroupId: string }> | undefined;
+  if (t?.kind === 'device' && typeof t.devEui === 'string') return targetKey(t.devEui.toLowerCase(), t.channel).replace(/:$/, '');
+  if (t?.kind === 'group' && typeof t.group === 'string') return t.group;
+  if (t?.kind === 'multicast' && typeof t.multicastGroupId === 'string') return t.multicastGroupId;
+  return '?';
+}
+
 function targetKey(devEui: string, channel: string | undefined): string {
   return `${devEui}:${channel ?? ''}`;
 }
@@ -135,6 +154,8 @@ export = function (RED: NodeAPI): void {
     });
     const retryMode = config.retryMode === 'resend' ? 'resend' : 'requestStatus';
     const overrides = new OverrideManager();
+    // With dashboard logins (settings.ts), a command from the dashboard needs the operator role.
+    const dashboardAuth = (RED.settings as unknown as { supervisorDashboardAuth?: unknown }).supervisorDashboardAuth === true;
 
     let audit: AuditLog | undefined;
     let auditFile: string | undefined;
@@ -290,7 +311,40 @@ export = function (RED: NodeAPI): void {
       };
     }
 
+    /** Refuses (audited, then thrown) a dashboard command from a user who is not an operator. */
+    function checkRole(msg: NodeMessageInFlow): void {
+      if (!dashboardAuth) return;
+      const client = dashboardClient(msg);
+      if (client === undefined || client.role === 'operator') return;
+      const user = client.username ?? t('lighting-control.audit.unknown-user');
+      const role = client.role ?? t('lighting-control.audit.no-role');
+      const detail = t('lighting-control.errors.forbidden', { user, role });
+      let request: CommandRequest | undefined;
+      try {
+        request = requestOf(msg);
+      } catch {
+        request = undefined;
+      }
+      const out: NodeMessage[] = [];
+      if (request !== undefined) {
+        out.push(auditEntry(request, targetLabel(request.target), 'refused', { detail }));
+      } else {
+        // Not even a valid command: still audited, with what can be read of it.
+        const p = (msg.payload !== null && typeof msg.payload === 'object' ? msg.payload : {}) as Partial<CommandRequest>;
+        const entry: AuditEntry = {
+          time: new Date().toISOString(), requestId: typeof p.id === 'string' ? p.id : `lc-${Date.now().toString(36)}-${(seq++).toString(36)}`,
+          requestedBy: user, source: 'manual', target: targetLabel(p.target), command: String((p.command as { type?: unknown } | undefined)?.type ?? '?'),
+          result: 'refused', detail,
+        };
+        audit?.append(entry);
+        out.push({ topic: 'audit', payload: entry });
+      }
+      events(out);
+      throw new Error(detail);
+    }
+
     function handleRequest(msg: NodeMessageInFlow): void {
+      checkRole(msg);
       const request = requestOf(msg);
       const entries = deviceEntries(request.target);
       const now = Date.now();

@@ -25,11 +25,13 @@ describe('scripts/environment: the platform configuration', function () {
       SUPERVISOR_TIMESERIES_URL: 'http://influx:8086/city', SUPERVISOR_ADMIN_USER: 'energie',
       SUPERVISOR_ADMIN_PASSWORD_HASH: '$2b$08$x', SUPERVISOR_DASHBOARD_PATH: 'tableau/', SUPERVISOR_SIMULATOR: 'OFF',
       SUPERVISOR_SIMULATOR_SPEED: '10', SUPERVISOR_DATA_DIR: '/srv/data', SUPERVISOR_LOG_LEVEL: 'debug', SUPERVISOR_LANG: 'en-US',
+      SUPERVISOR_MODE: 'Production', SUPERVISOR_HTTPS_KEY: '/tls/key.pem', SUPERVISOR_HTTPS_CERT: '/tls/cert.pem', SUPERVISOR_DASHBOARD_USERS_FILE: '/run/secrets/users.json', SUPERVISOR_INSTANCE_ROLE: 'leader', SUPERVISOR_MQTT_SHARE_GROUP: 'nr-ingest', SUPERVISOR_MQTT_CLIENT_ID: 'nr-1', SUPERVISOR_MQTT_USER: 'supervisor', SUPERVISOR_MQTT_PASSWORD: 'p',
     });
     assert.deepEqual(env, {
       httpPort: 8080, host: '0.0.0.0', userDir: '/srv/nr', credentialSecret: 's', mqttUrl: 'mqtt://broker:1883',
       mqttPort: 1999, timeseriesUrl: 'http://influx:8086/city', adminUser: 'energie', adminPasswordHash: '$2b$08$x',
       dashboardPath: '/tableau', simulator: 'off', simulatorSpeed: 10, dataDir: '/srv/data', logLevel: 'debug', lang: 'en-US',
+      mode: 'production', httpsKey: '/tls/key.pem', httpsCert: '/tls/cert.pem', dashboardUsersFile: '/run/secrets/users.json', instanceRole: 'leader', mqttShareGroup: 'nr-ingest', mqttClientId: 'nr-1', mqttUser: 'supervisor', mqttPassword: 'p',
     });
     assert.equal(environmentVariables.length, Object.keys(env).length);
   });

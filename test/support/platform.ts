@@ -47,7 +47,7 @@ export async function startPlatform(env: Record<string, string>, userDir?: strin
     if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`the platform did not start within 60 s:\n${output}`); }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const httpUrl = /\[supervisor\] editor\s+(http:\S+?)\/?\s/.exec(output)![1];
+  const httpUrl = /\[supervisor\] editor\s+(https?:\S+?)\/?\s/.exec(output)![1];
   return {
     httpUrl,
     httpPort: Number(new URL(httpUrl).port),
