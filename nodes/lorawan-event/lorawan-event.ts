@@ -8,6 +8,7 @@ import { EVENT_TYPES, EventType, NetworkEvent } from '../lib/contracts';
 import { EventParseError, EventTopic, ParseOptions, RecentKeys, parseEventBody, parseEventTopic } from '../lib/lorawan/events';
 import enUS = require('./locales/en-US/lorawan-event.json');
 import { compactCount, TextParams, Translate, translator } from '../lib/i18n';
+import { settleMessage } from '../lib/mqtt/settle';
 
 interface LorawanEventDef extends NodeDef {
   eventUp?: boolean;
@@ -138,8 +139,10 @@ export = function (RED: NodeAPI): void {
     }
 
     /** Bad input: counted, shown, and handed to Catch nodes through done(err). */
-    function failed(err: unknown, done: (err?: Error) => void): void {
+    function failed(msg: NodeMessageInFlow, err: unknown, done: (err?: Error) => void): void {
       errors++;
+      // Not forwarded: its MQTT source (lorawan-mqtt-in) may acknowledge it now.
+      settleMessage(msg);
       statusChanged();
       if (err instanceof EventParseError) {
         freshError = err.code;
@@ -156,7 +159,7 @@ export = function (RED: NodeAPI): void {
       try {
         route = parseEventTopic(mqttTopic);
       } catch (err) {
-        failed(err, done);
+        failed(msg, err, done);
         return;
       }
       const port = route.eventType === null ? -1 : outputOf[route.eventType];
@@ -164,6 +167,7 @@ export = function (RED: NodeAPI): void {
         // Not selected (or a TTS message other than an uplink): skipped without reading the body.
         ignored++;
         statusChanged();
+        settleMessage(msg);
         done();
         return;
       }
@@ -171,7 +175,7 @@ export = function (RED: NodeAPI): void {
       try {
         event = parseEventBody(route, msg.payload, options);
       } catch (err) {
-        failed(err, done);
+        failed(msg, err, done);
         return;
       }
       const keys = recent[event.eventType];
@@ -179,6 +183,9 @@ export = function (RED: NodeAPI): void {
       if (keys !== undefined && dedupId !== undefined && keys.isDuplicate(dedupId)) {
         duplicates++;
         statusChanged();
+        // Not settled here: a duplicate is often the broker's redelivery of a message whose first copy is
+        // still on its way to the database; acknowledging it now could lose both. The settle timeout of its
+        // source acknowledges it.
         done();
         return;
       }

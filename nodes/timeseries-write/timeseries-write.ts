@@ -13,6 +13,7 @@ import { DeadLetterFile, DiskQueue } from '../lib/timeseries/queue';
 import type { Point, QueryResult, RejectedPoint, TimeseriesBackend, WriteResult } from '../lib/timeseries/types';
 import { TransientWriteError } from '../lib/timeseries/types';
 import { TimeseriesWriter } from '../lib/timeseries/writer';
+import { settleMessage, settleOf } from '../lib/mqtt/settle';
 import enUS = require('./locales/en-US/timeseries-write.json');
 import { compactCount, Translate, translator } from '../lib/i18n';
 
@@ -269,11 +270,14 @@ export = function (RED: NodeAPI): void {
           ? t('timeseries-write.errors.input-device', { reason: err.message, device: err.device })
           : t('timeseries-write.errors.input', { reason: (err as Error).message }));
         error.name = 'timeseries-write';
+        // Reported to Catch nodes: its MQTT source may acknowledge it (a new delivery would fail the same way).
+        settleMessage(msg);
         done(error);
         return;
       }
       try {
-        writer.add(points);
+        // The MQTT source (lorawan-mqtt-in) acknowledges the message once its points are durable.
+        writer.add(points, settleOf(msg));
       } catch (err) {
         done(err as Error);
         return;

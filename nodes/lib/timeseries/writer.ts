@@ -7,6 +7,12 @@
  * idempotent, so a repeat overwrites itself), dead-lettered with a reason, or counted as dropped by
  * the queue's bound. close() puts whatever is not confirmed into the queue before returning.
  *
+ * Durability callbacks: add(points, onDurable) calls `onDurable` once every batch holding some of those
+ * points is durable — the database confirmed the write (refused points are in the dead-letter file by
+ * then), or the batch was appended (fsync'd) to the disk queue. The MQTT source acknowledges a message
+ * to the broker only then (nodes/lib/mqtt/settle.ts), so a process killed before that loses nothing:
+ * the broker sends the message again.
+ *
  * Path of a batch:
  *   add() → buffer → batch (size reached, or `flushIntervalMs` after the first point)
  *     → queue empty and database up: written directly (up to maxInFlight at once; more batches
@@ -43,6 +49,12 @@
 import { DeadLetterFile, DiskQueue } from './queue';
 import type { Point, RejectedPoint, TimeseriesBackend } from './types';
 import { TransientWriteError } from './types';
+
+/** One add() call waiting for its batches: `batches` of them are not durable yet. */
+interface Durability {
+  batches: number;
+  onDurable: () => void;
+}
 
 export interface WriterOptions {
   backend: TimeseriesBackend;
@@ -96,6 +108,9 @@ export class TimeseriesWriter {
   private buffer: Point[] = [];
   private waiting: Point[][] = [];
   private readonly inFlight = new Set<Point[]>();
+  /** Callers waiting for the points now in `buffer`, and for each batch cut from it. */
+  private bufferWaiters: Durability[] = [];
+  private readonly waitersOf = new Map<Point[], Durability[]>();
   private flushTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryWake: (() => void) | undefined;
@@ -136,17 +151,38 @@ export class TimeseriesWriter {
     };
   }
 
-  add(points: Point[]): void {
+  /**
+   * Takes points to write. `onDurable`, when given, is called once all of them are durable (see the
+   * header); at once when there are none. It is never called for points accepted before a failure of
+   * the disk queue itself (the caller's timeout covers that).
+   */
+  add(points: Point[], onDurable?: () => void): void {
     if (this.closing) throw new Error('the writer is closed');
+    let waiter: Durability | undefined;
+    if (onDurable !== undefined) {
+      if (points.length === 0) {
+        onDurable();
+        return;
+      }
+      waiter = { batches: 1, onDurable };
+      this.bufferWaiters.push(waiter);
+    }
     let cut = false;
-    for (const point of points) {
-      this.buffer.push(point);
+    const last = points.length - 1;
+    for (let i = 0; i <= last; i++) {
+      this.buffer.push(points[i]);
       if (this.buffer.length >= this.batchSize) {
         // A full batch leaves at once; what follows starts the next batch (never a batch of the
         // remainder alone: that would cost a request and a write slot for a handful of points).
         const batch = this.buffer;
         this.buffer = [];
         cut = true;
+        this.attachWaiters(batch);
+        if (waiter !== undefined && i < last) {
+          // The rest of these points goes into the next batch: wait for that one too.
+          waiter.batches++;
+          this.bufferWaiters.push(waiter);
+        }
         this.dispatch(batch);
       }
     }
@@ -173,11 +209,40 @@ export class TimeseriesWriter {
       if (this.buffer.length <= this.batchSize) {
         batch = this.buffer;
         this.buffer = [];
+        this.attachWaiters(batch);
       } else {
         batch = this.buffer.slice(0, this.batchSize);
         this.buffer = this.buffer.slice(this.batchSize);
+        // Not knowing which caller's points fall in which slice, every caller waits for every slice.
+        if (this.bufferWaiters.length > 0) {
+          for (const waiter of this.bufferWaiters) waiter.batches++;
+          this.waitersOf.set(batch, [...this.bufferWaiters]);
+        }
       }
       this.dispatch(batch);
+    }
+  }
+
+  /** The callers waiting for the buffer now wait for this batch cut from it. */
+  private attachWaiters(batch: Point[]): void {
+    if (this.bufferWaiters.length === 0) return;
+    this.waitersOf.set(batch, this.bufferWaiters);
+    this.bufferWaiters = [];
+  }
+
+  /** A batch is durable (written, or on disk): the callers waiting only for it are told. */
+  private durable(batch: Point[]): void {
+    const waiters = this.waitersOf.get(batch);
+    if (waiters === undefined) return;
+    this.waitersOf.delete(batch);
+    for (const waiter of waiters) {
+      if (--waiter.batches === 0) {
+        try {
+          waiter.onDurable();
+        } catch {
+          // A caller's callback must not break the write pipeline.
+        }
+      }
     }
   }
 
@@ -231,6 +296,7 @@ export class TimeseriesWriter {
 
   private enqueue(batch: Point[]): void {
     const dropped = this.options.queue.append(batch);
+    this.durable(batch);
     if (dropped > 0) this.options.onDropped?.(dropped);
     this.options.onChange?.();
   }
@@ -250,6 +316,7 @@ export class TimeseriesWriter {
         this.databaseUp = true;
         this.lastError = undefined;
         this.rejected(result.rejected);
+        this.durable(batch);
         this.options.onChange?.();
         this.next();
       },
@@ -360,6 +427,7 @@ export class TimeseriesWriter {
     this.waiting = [];
     for (const batch of leftovers) {
       const dropped = this.options.queue.append(batch);
+      this.durable(batch);
       if (dropped > 0) this.options.onDropped?.(dropped);
     }
     this.options.queue.close();
