@@ -232,8 +232,24 @@ export = function (RED: NodeAPI): void {
       timer = setTimeout(tick, Math.max(0, wake - now));
     }
 
+    // Commands computed while the flow is still being built would reach nodes that do not exist yet
+    // (those placed after this one in the flow file) and be lost: hold them until the flows have started.
+    let flowsStarted = false;
+    let heldAtStart: NodeMessage[] = [];
+    const releaseHeld = () => {
+      flowsStarted = true;
+      const held = heldAtStart;
+      heldAtStart = [];
+      if (!closed && held.length > 0) node.send([held, null] as unknown as NodeMessage[]);
+    };
+    RED.events.once('flows:started', releaseHeld);
+    // A runtime that never announces it (an embedding without the event) still gets them, a little later.
+    const releaseFallback = setTimeout(releaseHeld, 2000);
+
     function emit(msgs: NodeMessage[]): void {
-      if (msgs.length > 0) node.send([msgs, null] as unknown as NodeMessage[]);
+      if (msgs.length === 0) return;
+      if (!flowsStarted) heldAtStart.push(...msgs);
+      else node.send([msgs, null] as unknown as NodeMessage[]);
     }
 
     function tick(): void {
@@ -343,6 +359,8 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      RED.events.removeListener('flows:started', releaseHeld);
+      clearTimeout(releaseFallback);
       if (timer !== undefined) clearTimeout(timer);
       if (statusTimer !== undefined) clearTimeout(statusTimer);
       timer = undefined;

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import {
-  isCommandTopic, loadFleet, Scenario, SIMULATED_MODELS, SimulatedUplink, SimulatorEngine,
+  HistoryReplay, isCommandTopic, loadFleet, MAX_HISTORY_DAYS, Scenario, SIMULATED_MODELS, SimulatedUplink, SimulatorEngine,
 } from '../lib/simulator';
 
 interface SimulatorConfig extends NodeDef {
@@ -19,6 +19,8 @@ interface SimulatorConfig extends NodeDef {
   seed?: string | number;
   autoStart?: boolean;
   filter?: string;
+  /** Days of meter history replayed before going live on a fresh installation ('' or 0: none). */
+  historyDays?: string | number;
 }
 
 /** The package's sample fleet, from dist/nodes/lorawan-simulator/. */
@@ -29,6 +31,26 @@ const STATUS_INTERVAL_MS = 1000;
 const MAX_SLEEP_MS = 30_000;
 /** ChirpStack with qos = 1, the production setting for at-least-once ingest (reliability.md). */
 const PUBLISH_QOS = 1;
+/** The history replay waits this long after the deploy, so that the ingest is connected and subscribed. */
+const HISTORY_DELAY_MS = 3000;
+/** The history goes out in slices of this many uplinks, one slice every HISTORY_SLICE_MS: about 1,000 a second,
+ * what the ingest flow takes on a small machine while the other flows keep running. */
+const HISTORY_SLICE = 100;
+const HISTORY_SLICE_MS = 100;
+/** Folder of the user directory with the state file of each node: the history was replayed, the meters' indexes. */
+const STATE_FOLDER = 'lorawan-simulator';
+/** The meters' indexes are saved this often (and on close), so a restart goes on from them. */
+const SAVE_INTERVAL_MS = 60_000;
+
+/** What the state file holds. */
+interface SavedState {
+  version: 1;
+  /** The history replay, once done. */
+  history?: { replayedAt: string; from: string; until: string; uplinks: number; devices: number };
+  /** Index of each meter (base units). */
+  indexes?: Record<string, number>;
+  savedAt?: string;
+}
 
 interface ScenarioCommand {
   command: 'scenario';
@@ -83,6 +105,11 @@ export = function (RED: NodeAPI) {
     let statusTimer: NodeJS.Timeout | undefined;
     let lastStatusAt = 0;
     let closing = false;
+    let replay: HistoryReplay | undefined;
+    let replayTimer: NodeJS.Timeout | undefined;
+    let replaySent = 0;
+    let saved: SavedState = { version: 1 };
+    let saveTimer: NodeJS.Timeout | undefined;
 
     const options = () => ({
       speed: numberSetting(config.speed, 60, 'speed', (n) => n > 0),
@@ -114,7 +141,9 @@ export = function (RED: NodeAPI) {
       if (statusTimer) { clearTimeout(statusTimer); statusTimer = undefined; }
       lastStatusAt = Date.now();
       if (!engine) return;
-      if (engine.isRunning) {
+      if (replay) {
+        node.status({ fill: 'blue', shape: 'dot', text: RED._('lorawan-simulator.status.history', { percent: Math.floor((100 * replaySent) / Math.max(1, replay.total)) }) });
+      } else if (engine.isRunning) {
         node.status({ fill: 'green', shape: 'dot', text: RED._('lorawan-simulator.status.running', { sent: engine.stats.sent }) });
       } else {
         node.status({ fill: 'grey', shape: 'ring', text: RED._('lorawan-simulator.status.stopped') });
@@ -168,10 +197,99 @@ export = function (RED: NodeAPI) {
     function reset(): void {
       const fresh = createEngine();
       const wasRunning = engine?.isRunning ?? false;
+      // The fresh engine starts from the fleet's initial indexes: the history is not replayed again.
+      if (replay) cancelReplay();
       engine?.stop();
       engine = fresh;
       if (wasRunning) start();
       else { schedule(); showState(); }
+    }
+
+    /** The state file of this node (undefined without a user directory). */
+    function stateFile(): string | undefined {
+      const userDir = setting('userDir');
+      if (typeof userDir !== 'string' || userDir === '') return undefined;
+      return path.join(userDir, STATE_FOLDER, `${node.id.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+    }
+
+    /** The saved state; undefined when there is none. An unreadable file is reported and counts as existing. */
+    function readState(file: string): SavedState | undefined {
+      if (!fs.existsSync(file)) return undefined;
+      try {
+        const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as SavedState;
+        if (parsed === null || typeof parsed !== 'object') throw new Error('not a JSON object');
+        return parsed;
+      } catch (err) {
+        node.warn(RED._('lorawan-simulator.errors.state', { file, detail: (err as Error).message }));
+        return { version: 1 };
+      }
+    }
+
+    /** Writes the state atomically (temporary file, rename); the meters' indexes only outside a replay. */
+    function saveState(): void {
+      const file = stateFile();
+      if (!file || !engine || replay) return;
+      const state: SavedState = { ...saved, version: 1, indexes: engine.meterIndexes(), savedAt: new Date().toISOString() };
+      try {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        const temp = `${file}.${process.pid}.tmp`;
+        fs.writeFileSync(temp, JSON.stringify(state, null, 2));
+        fs.renameSync(temp, file);
+        saved = state;
+      } catch (err) {
+        node.warn(RED._('lorawan-simulator.errors.state', { file, detail: (err as Error).message }));
+      }
+    }
+
+    function cancelReplay(): void {
+      if (replayTimer) clearTimeout(replayTimer);
+      replayTimer = undefined;
+      replay = undefined;
+    }
+
+    /** Sends the next slice of the history; at the end records the marker (the meters then go live). */
+    function replaySlice(): void {
+      replayTimer = undefined;
+      if (closing || !replay) return;
+      try {
+        const slice: SimulatedUplink[] = [];
+        let batch: SimulatedUplink[] | undefined;
+        while (slice.length < HISTORY_SLICE && (batch = replay.next()) !== undefined) slice.push(...batch);
+        if (slice.length > 0) {
+          node.send([slice.map(toMessage)]);
+          replaySent += slice.length;
+          showStateSoon();
+          replayTimer = setTimeout(replaySlice, HISTORY_SLICE_MS);
+          return;
+        }
+        const done = replay;
+        replay = undefined;
+        saved = {
+          ...saved, version: 1,
+          history: {
+            replayedAt: new Date().toISOString(), from: new Date(done.times[0]).toISOString(),
+            until: new Date(done.times[done.times.length - 1]).toISOString(), uplinks: done.total, devices: done.devEuis.length,
+          },
+        };
+        saveState();
+        node.log(RED._('lorawan-simulator.log.historyDone', { uplinks: done.total, devices: done.devEuis.length }));
+      } catch (err) {
+        replay = undefined;
+        node.error(`${RED._('lorawan-simulator.errors.history')}: ${(err as Error).message}`);
+      }
+      showState();
+    }
+
+    /**
+     * On a fresh installation (no state file in the user directory), replays the meters' history; the
+     * other devices may go live meanwhile, the meters go live at its end.
+     */
+    function beginHistory(days: number, existing: boolean): void {
+      if (!engine || days <= 0 || existing) return;
+      replay = engine.replayHistory({ days });
+      replaySent = 0;
+      node.log(RED._('lorawan-simulator.log.historyStart', { days, uplinks: replay.total, devices: replay.devEuis.length }));
+      replayTimer = setTimeout(replaySlice, HISTORY_DELAY_MS);
     }
 
     function scenario(command: ScenarioCommand): string {
@@ -234,6 +352,10 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
+      if (saveTimer) clearInterval(saveTimer);
+      saveTimer = undefined;
+      if (!replay) saveState();
+      cancelReplay();
       if (timer) clearTimeout(timer);
       if (statusTimer) clearTimeout(statusTimer);
       timer = statusTimer = undefined;
@@ -249,9 +371,35 @@ export = function (RED: NodeAPI) {
       showError(RED._('lorawan-simulator.status.fleetError'));
       return;
     }
+    let historyDays = 0;
+    try {
+      historyDays = numberSetting(config.historyDays, 0, 'historyDays', (n) => Number.isInteger(n) && n >= 0 && n <= MAX_HISTORY_DAYS);
+    } catch (err) {
+      node.error(`${RED._('lorawan-simulator.errors.history')}: ${(err as Error).message} (0 to ${MAX_HISTORY_DAYS} days)`);
+    }
     if (setting('lorawanSimulatorEnabled') === false) {
       node.status({ fill: 'grey', shape: 'ring', text: RED._('lorawan-simulator.status.disabled') });
-    } else if (config.autoStart !== false) {
+      return;
+    }
+    // A restart goes on from the saved indexes; the history is replayed on a fresh installation only.
+    const statePath = stateFile();
+    const previous = statePath ? readState(statePath) : undefined;
+    if (previous) {
+      saved = { ...previous, version: 1 };
+      const restored = (engine as SimulatorEngine).restoreMeterIndexes(previous.indexes ?? {});
+      if (restored.length > 0) node.log(RED._('lorawan-simulator.log.indexesRestored', { count: restored.length }));
+    }
+    if (statePath) {
+      saveTimer = setInterval(saveState, SAVE_INTERVAL_MS);
+      saveTimer.unref?.();
+    }
+    try {
+      beginHistory(historyDays, previous !== undefined);
+    } catch (err) {
+      replay = undefined;
+      node.error(`${RED._('lorawan-simulator.errors.history')}: ${(err as Error).message}`);
+    }
+    if (config.autoStart !== false) {
       start();
     } else {
       showState();

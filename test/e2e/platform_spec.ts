@@ -13,17 +13,20 @@ import { freePort } from '../support/ports';
 import { globalContext, RunningPlatform, startPlatform, waitFor } from '../support/platform';
 import { InfluxService, MqttService, startInfluxDb, startMosquitto } from '../support/services';
 
-interface CounterRow { capteur: string; devEui: string; trames: number }
+interface CounterRow { devEui: string; uplinks: number }
 
 /** Devices of the sample fleet (data/devices.csv, one per line after the header). */
 function fleetSize(): number {
   return fs.readFileSync(path.resolve(__dirname, '../../data/devices.csv'), 'utf8').trim().split('\n').length - 1;
 }
 
-async function countedDevices(platform: RunningPlatform, minimum: number): Promise<Record<string, CounterRow>> {
-  return waitFor(`uplinks of ${minimum} devices counted after lorawan-event`, async () => {
-    const counts = await globalContext<Record<string, CounterRow>>(platform.httpUrl, 'compteursTrames');
-    return counts && Object.keys(counts).length >= minimum ? counts : undefined;
+async function countedDevices(platform: RunningPlatform, minimum: number): Promise<CounterRow[]> {
+  return waitFor(`uplinks of ${minimum} devices counted by « Santé du réseau »`, async () => {
+    const res = await fetch(`${platform.httpUrl}/context/node/lorawan-health-ingest/etat`);
+    if (res.status !== 200) return undefined;
+    const body = await res.json() as { msg?: string };
+    const devices = body.msg ? (JSON.parse(body.msg) as { devices: CounterRow[] }).devices : [];
+    return devices.length >= minimum ? devices : undefined;
   }, 45000);
 }
 
@@ -76,7 +79,7 @@ describe('platform end to end (npm start)', function () {
 
       const editor = await fetch(`${platform.httpUrl}/`);
       assert.equal(editor.status, 200);
-      const dashboard = await fetch(`${platform.httpUrl}/dashboard/reseau`);
+      const dashboard = await fetch(`${platform.httpUrl}/dashboard/capteurs`);
       assert.equal(dashboard.status, 200);
       assert.match(await dashboard.text(), /<div id="app"|<html/i);
 
@@ -87,7 +90,7 @@ describe('platform end to end (npm start)', function () {
       const counts = await countedDevices(platform, Math.min(10, fleetSize()));
       for (const row of Object.values(counts)) {
         assert.match(row.devEui, /^[0-9a-f]{16}$/);
-        assert.ok(row.trames >= 1);
+        assert.ok(row.uplinks >= 1);
       }
       // The broker itself answers on the printed URL: an outside client sees the simulated events.
       const brokerUrl = /\[supervisor\] MQTT broker (mqtt:\S+)/.exec(platform.output())![1];

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseCsv } from '../../nodes/lib/csv';
+import { generateDjuCsv } from '../../scripts/generate-dju';
 import {
   AlertTracker, compareWithBaseline, consumptionByPeriod, DeltaPoint, detectLeaks, djuOfPeriod, invoiceAlert, leakAlert,
   nightFlows, normalise, parseBuildings, parseDju, parseInvoices, parseMeters, periodStart, reconcile, toKpiUnits, toNumber,
@@ -278,13 +279,37 @@ describe('energy KPIs (nodes/lib/kpi)', function () {
     });
 
     it('DJU: a year of days, dju = max(0, 18 − (tMin + tMax) / 2), cold winters and no summer heating', function () {
-      const days = parseDju(read('dju-poitiers.csv')).items;
       const rows = read('dju-poitiers.csv');
+      const all = parseDju(rows);
+      assert.deepEqual(all.problems, []);
+      const days = all.items.filter((d) => d.date.startsWith('2025-'));
       assert.equal(days.length, 365);
       for (const r of rows) assert.ok(Math.abs(Number(r.dju) - Math.max(0, 18 - (Number(r.tMin) + Number(r.tMax)) / 2)) < 0.006, r.date);
       const mean = (month: string) => { const m = days.filter((d) => d.date.startsWith(month)); return m.reduce((s, d) => s + d.dju, 0) / m.length; };
       assert.ok(mean('2025-01') >= 10 && mean('2025-01') <= 15, `January ${mean('2025-01')}`);
       assert.ok(mean('2025-07') < 1.5, `July ${mean('2025-07')}`);
+      // The 2025 totals quoted in data/README.md: 2,522 DJU over the year, 387 in January, 14 in July.
+      const total = (prefix: string) => Math.round(days.filter((d) => d.date.startsWith(prefix)).reduce((s, d) => s + d.dju, 0));
+      assert.deepEqual([total('2025'), total('2025-01'), total('2025-07')], [2522, 387, 14]);
+    });
+
+    it('DJU: every day from 2024-09-01 to 2026-12-31, once, in order (13 months year on year)', function () {
+      const dates = read('dju-poitiers.csv').map((r) => r.date);
+      // 2024-09-01 … 2024-12-31 = 30 + 31 + 30 + 31 = 122 days, then 365 (2025) + 365 (2026) = 852.
+      assert.equal(dates.length, 852);
+      assert.equal(dates[0], '2024-09-01');
+      assert.equal(dates[dates.length - 1], '2026-12-31');
+      for (let i = 1; i < dates.length; i++) {
+        assert.equal(Date.parse(`${dates[i]}T00:00:00Z`) - Date.parse(`${dates[i - 1]}T00:00:00Z`), 86_400_000, `${dates[i - 1]} → ${dates[i]}`);
+      }
+      assert.equal(new Set(dates).size, dates.length);
+    });
+
+    it('DJU: the committed file is exactly what scripts/generate-dju.ts writes', function () {
+      const committed = fs.readFileSync(path.join(data, 'dju-poitiers.csv'), 'utf8');
+      assert.ok(committed === generateDjuCsv(), 'data/dju-poitiers.csv differs from the generator: run npx tsx scripts/generate-dju.ts');
+      // 2025 keeps seed 86000 whatever span is written: the year alone gives the same lines.
+      assert.equal(generateDjuCsv('2025-01-01', '2025-12-31').split('\n').slice(1).join('\n'), committed.split('\n').filter((l) => l.startsWith('2025-')).join('\n') + '\n');
     });
   });
 });

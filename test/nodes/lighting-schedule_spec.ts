@@ -52,8 +52,12 @@ describe('lighting-schedule node', function () {
     clock = sinon.useFakeTimers({ now: Date.parse('2026-10-24T12:00:00Z'), toFake: ['Date', 'setTimeout', 'clearTimeout'] });
     await helper.load([programNode, scheduleNode], flow([RELAY]));
     const cmd = received('cmd');
-    await clock.tickAsync(1000);
-    assert.equal(cmd.length, 0, 'noon: level 0 in force was sent at start, before the listener');
+    await clock.tickAsync(2500);
+    // The level in force at deploy (noon: off) goes out once the flows have started, so nodes wired
+    // after the schedule receive it too.
+    assert.equal(cmd.length, 1, 'noon: the level in force is sent once the flows have started');
+    assert.equal(cmd[0].payload.command.level, 0);
+    cmd.length = 0;
     const times: Array<[string, number]> = [];
     for (let h = 0; h < 24; h++) {
       await clock.tickAsync(3600000);
@@ -78,11 +82,10 @@ describe('lighting-schedule node', function () {
     const items = flow([NAS]);
     await helper.load([programNode, scheduleNode], items);
     helper.getNode('cmd').on('input', (m: Msg) => cmdList.push(m));
-    // The deploy-time upload went out during load (before this listener): it is recorded in the context.
+    // The deploy-time upload is held until the flows have started, then reaches the wired nodes.
+    await clock.tickAsync(2500);
     const uploaded = (helper.getNode('sch') as any).context().get('uploaded');
     assert.ok(uploaded && uploaded[NAS.devEui]?.program, 'uploaded at deploy');
-    helper.getNode('sch').receive({ topic: 'upload' } as any); // forced, to observe the initial upload
-    await clock.tickAsync(10);
     assert.deepEqual(cmdList.map((m) => m.payload.command.type), ['uploadProgram', 'syncTime', 'uploadCalendar']);
     const upload = cmdList[0].payload.command;
     assert.deepEqual(upload.program.steps.filter((s: any) => s.at.kind === 'clock').map((s: any) => s.at.time), ['04:00', '23:00']);

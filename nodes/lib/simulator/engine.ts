@@ -13,7 +13,8 @@
  */
 import { buildUpEvent, eventTopic, radioProfile, RadioProfile, UpEvent } from './chirpstack';
 import { DownlinkError, parseDownlinkCommand } from './downlink';
-import { FleetDevice } from './fleet';
+import { Fluid, FleetDevice } from './fleet';
+import { HistoryOptions, historyTimes } from './history';
 import { encoderFor, Frame, FrameEncoder, isCommandable, SIMULATED_MODELS } from './frames';
 import { malformedFrame, malformedKind } from './frames/malformed';
 import { Random, randomInt, streamFor } from './random';
@@ -69,6 +70,23 @@ interface Simulated {
   nextDue?: number;
 }
 
+/** Devices whose past the history replay plays: the meters. */
+export const HISTORY_FLUIDS: readonly Fluid[] = ['water', 'gas', 'electricity'];
+/** Integration step of the history replay: an hour, the resolution of the consumption profiles. */
+const HISTORY_STEP_MS = 3_600_000;
+
+/** A replay in progress: the uplinks of one report time of every meter, batch after batch, oldest first. */
+export interface HistoryReplay {
+  /** Report times of the replay (epoch ms). */
+  readonly times: readonly number[];
+  /** Devices replayed. */
+  readonly devEuis: readonly string[];
+  /** Number of uplinks the whole replay sends. */
+  readonly total: number;
+  /** The next batch (one report time), or undefined at the end. */
+  next(): SimulatedUplink[] | undefined;
+}
+
 export interface EngineStats {
   /** Uplinks produced since the engine was created. */
   sent: number;
@@ -102,6 +120,8 @@ export class SimulatorEngine {
   /** Virtual time when stopped (the clock pauses); undefined before the first start and after a reset. */
   private pausedVirtual?: number;
   private starts = 0;
+  /** Meters whose history is being replayed: no live frame until the replay ends. */
+  private readonly held = new Set<string>();
 
   constructor(fleet: readonly FleetDevice[], private readonly options: EngineOptions = {}) {
     const speed = options.speed ?? 60;
@@ -178,9 +198,27 @@ export class SimulatorEngine {
     let i = 0;
     for (const sim of this.sims.values()) {
       const window = Math.min(this.firstWindowMs, sim.periodMs);
-      sim.nextDue = now + (window * (i + spread())) / Math.max(1, count);
+      sim.nextDue = this.held.has(sim.device.devEui) ? undefined : now + (window * (i + spread())) / Math.max(1, count);
       i++;
     }
+  }
+
+  /** Ends the hold of the replayed meters: they send their first live frame within the first-frame window. */
+  private release(): void {
+    if (this.held.size === 0) return;
+    const now = this.now();
+    const spread = streamFor(this.seed, 'release', String(this.starts));
+    const released = [...this.held].map((devEui) => this.sims.get(devEui)).filter((sim): sim is Simulated => sim !== undefined);
+    this.held.clear();
+    if (!this.running) return;
+    released.forEach((sim, i) => {
+      sim.nextDue = now + (Math.min(this.firstWindowMs, sim.periodMs) * (i + spread())) / Math.max(1, released.length);
+    });
+  }
+
+  /** True while the history of the meters is being replayed (their live frames wait). */
+  get replaying(): boolean {
+    return this.held.size > 0;
   }
 
   /** Stops the network: no more uplinks, the virtual clock pauses. */
@@ -196,8 +234,74 @@ export class SimulatorEngine {
     const wasRunning = this.running;
     this.running = false;
     this.pausedVirtual = undefined;
+    this.held.clear();
     this.createStates();
     if (wasRunning) this.start();
+  }
+
+  /**
+   * The past of the meters (water, gas, electricity), to publish before going live: each meter goes
+   * back to its initial index at the start of the history and reports at the history's times
+   * (history.ts), the events stamped with those past times. Batches are built on demand (next()), so
+   * the caller paces the replay. The network may start meanwhile: the other devices go live, the
+   * meters wait until the last batch has been taken, then go on from the history's end (their live
+   * indexes continue the replayed ones). Only before the first start.
+   */
+  replayHistory(options: HistoryOptions): HistoryReplay {
+    if (this.running || this.starts > 0) throw new Error('the history can only be replayed before the simulated network first starts');
+    const times = historyTimes({ ...options, until: options.until ?? this.now() }, this.now());
+    const sims = [...this.sims.values()].filter((sim) => HISTORY_FLUIDS.includes(sim.device.fluid));
+    for (const { state, device } of sims) {
+      state.virtualTime = times[0] ?? state.virtualTime;
+      state.index = device.initialIndex;
+      state.history = [];
+      this.held.add(device.devEui);
+    }
+    let position = 0;
+    return {
+      times,
+      devEuis: sims.map((sim) => sim.device.devEui),
+      total: times.length * sims.length,
+      next: () => {
+        if (position >= times.length) {
+          this.release();
+          return undefined;
+        }
+        const t = times[position++];
+        return sims.map((sim) => {
+          advanceState(sim.state, t, HISTORY_STEP_MS);
+          sim.state.time = t;
+          return this.uplink(sim, this.regularFrame(sim), t);
+        });
+      },
+    };
+  }
+
+  /** The index of each meter (water, gas, electricity), in base units: saved so that a restart goes on from it. */
+  meterIndexes(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const sim of this.sims.values()) {
+      if (HISTORY_FLUIDS.includes(sim.device.fluid) && !this.held.has(sim.device.devEui)) out[sim.device.devEui] = sim.state.index;
+    }
+    return out;
+  }
+
+  /**
+   * Puts saved meter indexes back (after a restart), so that meter-index does not see the meters go back
+   * to their initial index (a reset). Unknown devices, non-meters and values below the initial index are
+   * ignored; returns the DevEUIs restored.
+   */
+  restoreMeterIndexes(indexes: Record<string, unknown>): string[] {
+    const restored: string[] = [];
+    for (const [devEui, value] of Object.entries(indexes ?? {})) {
+      const sim = this.sims.get(devEui.toLowerCase());
+      if (!sim || !HISTORY_FLUIDS.includes(sim.device.fluid) || this.held.has(sim.device.devEui)) continue;
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < sim.device.initialIndex) continue;
+      sim.state.index = value;
+      sim.state.history = [];
+      restored.push(sim.device.devEui);
+    }
+    return restored;
   }
 
   /** When the next uplink is due (real ms), or undefined when stopped. */
@@ -258,6 +362,7 @@ export class SimulatorEngine {
   private simOf(devEui: string): Simulated {
     const sim = this.sims.get(String(devEui).toLowerCase());
     if (!sim) throw new Error(`unknown device ${devEui}: not in the simulated fleet`);
+    if (this.held.has(sim.device.devEui)) throw new Error(`device ${sim.device.devEui} is replaying its history: wait for the end`);
     return sim;
   }
 
@@ -314,6 +419,10 @@ export class SimulatorEngine {
     const targets = named.filter((s) => scenarioApplies(s.device, scenario));
     if (targets.length === 0) {
       throw new Error(`scenario ${scenario} does not apply to "${target}" (${SCENARIO_SCOPE[scenario]} only)`);
+    }
+    const replaying = targets.filter((s) => this.held.has(s.device.devEui));
+    if (replaying.length > 0) {
+      throw new Error(`${replaying.map((s) => s.device.devEui).join(', ')} ${replaying.length > 1 ? 'are' : 'is'} replaying the meters' history: wait for the end`);
     }
     const virtual = this.virtualNow();
     for (const { state, encoder } of targets) {

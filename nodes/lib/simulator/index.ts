@@ -1,5 +1,6 @@
 /** The simulated LoRaWAN network (pure: no Node-RED import). See engine.ts for how time and scheduling work. */
 export * from './engine';
+export * from './history';
 export * from './fleet';
 export * from './downlink';
 export * from './chirpstack';

@@ -287,13 +287,14 @@ const STEP_MS = 15 * 60_000;
 
 /**
  * Advances the device's world from its virtual time to `to` (virtual ms), integrating consumption
- * in steps of at most 15 virtual minutes so that long gaps still follow the daily profile.
+ * in steps of at most 15 virtual minutes (or `maxStepMs`: the history replay takes an hour, the
+ * profiles' own resolution) so that long gaps still follow the daily profile.
  */
-export function advanceState(state: DeviceState, to: number): void {
+export function advanceState(state: DeviceState, to: number, maxStepMs = STEP_MS): void {
   const { device } = state;
   let t = state.virtualTime;
   while (t < to) {
-    const step = Math.min(STEP_MS, to - t);
+    const step = Math.min(maxStepMs, to - t);
     const mid = t + step / 2;
     const hours = step / 3_600_000;
     const local = localTime(mid);

@@ -32,8 +32,21 @@ const formatter = new Intl.DateTimeFormat('en-GB', {
 
 const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
+/** Recent conversions: the meters of a fleet step through the same instants (the history replay). */
+const localCache = new Map<number, LocalTime>();
+const LOCAL_CACHE_SIZE = 4096;
+
 /** The local (Europe/Paris) calendar fields of an instant. */
 export function localTime(ms: number): LocalTime {
+  const cached = localCache.get(ms);
+  if (cached !== undefined) return { ...cached };
+  const local = computeLocalTime(ms);
+  if (localCache.size >= LOCAL_CACHE_SIZE) localCache.clear();
+  localCache.set(ms, local);
+  return { ...local };
+}
+
+function computeLocalTime(ms: number): LocalTime {
   const parts: Record<string, string> = {};
   for (const part of formatter.formatToParts(new Date(ms))) parts[part.type] = part.value;
   const hour = Number(parts.hour) % 24;
@@ -81,4 +94,21 @@ export function sunTimes(ms: number, latitude: number, longitude: number): { sun
 export function isDark(ms: number, latitude: number, longitude: number): boolean {
   const { sunrise, sunset } = sunTimes(ms, latitude, longitude);
   return ms < sunrise || ms >= sunset;
+}
+
+/**
+ * The instant of a local (Europe/Paris) wall-clock time. Paris is UTC+1 or UTC+2: the candidate that
+ * reads back as the same local time wins (the earlier one when the autumn change repeats an hour;
+ * a time skipped in spring gives the instant one hour later).
+ */
+export function localInstant(year: number, month: number, day: number, hour = 0, minute = 0): number {
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute);
+  const normal = new Date(asUtc);
+  for (const offsetHours of [2, 1]) {
+    const t = asUtc - offsetHours * 3_600_000;
+    const l = localTime(t);
+    if (l.year === normal.getUTCFullYear() && l.month === normal.getUTCMonth() + 1 && l.day === normal.getUTCDate()
+      && l.minuteOfDay === normal.getUTCHours() * 60 + normal.getUTCMinutes()) return t;
+  }
+  return asUtc - 3_600_000;
 }

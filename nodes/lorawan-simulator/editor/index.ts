@@ -12,6 +12,7 @@ interface LorawanSimulatorProperties extends EditorNodeProperties {
   seed: string;
   autoStart: boolean;
   filter: string;
+  historyDays: string;
 }
 
 /** An environment variable reference such as ${SUPERVISOR_SIMULATOR_SPEED}, resolved by the runtime. */
@@ -33,6 +34,10 @@ RED.nodes.registerType<LorawanSimulatorProperties>('lorawan-simulator', {
     },
     autoStart: { value: true },
     filter: { value: '' },
+    historyDays: {
+      value: '',
+      validate: (v: string) => v === '' || ENV_REFERENCE.test(v) || (Number.isInteger(Number(v)) && Number(v) >= 0 && Number(v) <= 1830),
+    },
   },
   inputs: 1,
   outputs: 1,
