@@ -44,6 +44,16 @@ else
   say "first start: application flows written to $target"
 fi
 
+# The core mqtt-broker node of the application flows (lighting downlinks, simulator) logs in with Node-RED
+# credentials, which a flow file never carries. On the first start its credentials file gets references to the
+# environment, not the secrets themselves: Node-RED substitutes ${VAR} in credentials when a node starts, and
+# encrypts the file with the credential secret at the next deploy.
+cred_file="$user_dir/${flow_file%.json}_cred.json"
+if [ "$role" != ingest ] && [ ! -f "$cred_file" ]; then
+  printf '%s\n' '{"broker-supervisor":{"user":"${SUPERVISOR_MQTT_USER}","password":"${SUPERVISOR_MQTT_PASSWORD}"}}' > "$cred_file"
+  say "first start: broker login of the flows read from SUPERVISOR_MQTT_USER and SUPERVISOR_MQTT_PASSWORD"
+fi
+
 if [ "$role" = ingest ] && [ -z "${SUPERVISOR_MQTT_CLIENT_ID:-}" ]; then
   id_file="$user_dir/.mqtt-client-id"
   if [ ! -s "$id_file" ]; then

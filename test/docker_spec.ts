@@ -1185,6 +1185,11 @@ describe('docker/: the production stack', function () {
       assert.equal((await fetch(`http://127.0.0.1:${all.port}/flows`)).status, 401, 'production mode: the admin API needs a login');
       await publishUplinks(40, 1);
       await until(async () => (await storedUplinks()) === 40, 30000, `40 uplinks published, ${await storedUplinks()} stored:\n${all.log()}`);
+      // The core mqtt-broker of the lighting downlinks logs in too, with the password taken from the environment:
+      // its credentials file names the variables, never the secret.
+      await until(() => /\[mqtt-broker:[^\]]*\] (Connecté au courtier|Connected to broker)/.test(all.log()), 30000, `the flows' mqtt-broker did not connect:\n${all.log()}`);
+      const creds = fs.readFileSync(path.join(all.userDir, 'flows_cred.json'), 'utf8');
+      assert.ok(!creds.includes(passwords.supervisor), 'the broker password is not written in the credentials file');
     });
 
     it('role ingest: a worker joins the same $share/ group with its own client id; together they store every uplink once', async function () {

@@ -115,7 +115,7 @@ describe('every dashboard page in a real browser, filled with simulated data (np
         const url = `${platform!.httpUrl}/dashboard${spec.page.path}`;
         await page.goto(url, { waitUntil: 'domcontentloaded' });
         await page.getByText(String(spec.page.name)).first().waitFor({ timeout: 30000 });
-        const dataWidgets = [...spec.charts, ...spec.tables, ...spec.widgets.filter((w) => w.type === 'ui-text')];
+        const dataWidgets = [...spec.charts, ...spec.tables, ...spec.widgets.filter((w) => w.type === 'ui-text' || w.type === 'ui-template')];
         const chartsFilled = () => spec.charts.every((c) => (seen.get(c.id) ?? 0) > 0);
         const anyFilled = () => dataWidgets.some((w) => (seen.get(w.id) ?? 0) > 0);
         const deadline = Math.max(startedAt + FILLED_WITHIN_MS, Date.now() + 15000);
@@ -125,11 +125,22 @@ describe('every dashboard page in a real browser, filled with simulated data (np
           if (Date.now() - startedAt > 30000 && !(chartsFilled() && anyFilled())) await page.reload({ waitUntil: 'domcontentloaded' });
         }
         await page.waitForTimeout(1500); // let ECharts and the tables draw before the screenshot
+        // On a wide screen the menu slides away once the page is up: it must not stay over the page.
+        const drawerCovers = () => page.evaluate(() => {
+          const drawer = document.querySelector('[data-el="nav-drawer"]');
+          const main = document.querySelector('main');
+          if (!drawer || !main) return false;
+          const d = drawer.getBoundingClientRect();
+          const m = main.getBoundingClientRect();
+          return d.width > 0 && d.right > 0 && getComputedStyle(drawer).visibility !== 'hidden' && m.left < d.right - 1;
+        });
+        for (let i = 0; i < 20 && await drawerCovers(); i++) await page.waitForTimeout(500);
         await page.screenshot({ path: path.join(artifacts, `dashboard${String(spec.page.path).replace(/\//g, '-')}.png`), fullPage: true });
 
         const empty = spec.charts.filter((c) => !((seen.get(c.id) ?? 0) > 0)).map((c) => c.name);
         assert.deepEqual(empty, [], `page « ${spec.page.name} »: charts without points ${Math.round((Date.now() - startedAt) / 1000)} s after the start`);
         assert.ok(anyFilled(), `page « ${spec.page.name} »: no widget received data (${dataWidgets.map((w) => w.name).join(', ')})`);
+        assert.equal(await drawerCovers(), false, `page « ${spec.page.name} »: the menu stays over the page`);
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         assert.ok(overflow <= 1, `page « ${spec.page.name} » overflows sideways by ${overflow} px`);
         assert.deepEqual(consoleErrors, [], `page « ${spec.page.name} »: errors in the browser`);

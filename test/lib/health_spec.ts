@@ -108,6 +108,20 @@ describe('network health (nodes/lib/health)', function () {
       assert.equal(h.summary(last + 41 * MIN).enLigne, 1);
     });
 
+    it('frames stamped long before they arrive (a replayed backlog or history) teach no interval', function () {
+      const h = new HealthTracker({ silentFactor: 3 });
+      // A day of hourly history arrives within two minutes: network times an hour apart, arrivals 6 s apart.
+      const arrival = T0 + 30 * 24 * 60 * MIN;
+      for (let i = 0; i < 24; i++) h.uplink(uplink(i, T0 + i * 60 * MIN), arrival + i * 6000);
+      assert.equal(h.check(arrival + 24 * 6000 + MIN), false, 'not called silent from a replay: no rhythm learned');
+      assert.deepEqual(h.takeEvents(), []);
+      assert.equal(h.snapshot().devices[0].intervals.length, 0);
+      // Live frames afterwards teach the period as usual.
+      const live = arrival + 24 * 6000;
+      for (let i = 0; i < 5; i++) h.uplink(uplink(24 + i, live + (i + 1) * 10 * MIN), live + (i + 1) * 10 * MIN);
+      assert.equal(h.snapshot().devices[0].intervals.length, 4);
+    });
+
     it('answers to downlinks (bursts, mid-period frames) do not shorten the learned period', function () {
       // What a NAS luminaire controller did in the simulated network: a burst of answers at start, then one frame a minute.
       const h = new HealthTracker();

@@ -38,6 +38,8 @@ const INTERVAL_RING = 8;
 export const MIN_INTERVALS = 3;
 /** Frames closer than this to the previous one belong to the same transmission (answers to a downlink). */
 export const BURST_MS = 5000;
+/** A frame older than this when it arrives (network server time) is a replay: it teaches no interval. */
+export const REPLAYED_AFTER_MS = 10 * 60000;
 const HOUR_MS = 3600000;
 const DAY_HOURS = 24;
 /** A frame-counter jump larger than this is a device restart or counter reset, not lost frames. */
@@ -222,7 +224,13 @@ export class HealthTracker {
     d.lastDedupId = dedupId;
     this.counters.uplinks++;
     d.uplinks++;
-    if (d.lastLearn === 0) {
+    // A frame the network server stamped long ago (a backlog replayed after a backhaul outage, a simulated
+    // history) says nothing about the device's rhythm: arriving in a burst, it would teach a tiny interval.
+    const networkTime = typeof u.time === 'string' ? Date.parse(u.time) : NaN;
+    const replayed = now - networkTime > REPLAYED_AFTER_MS;
+    if (replayed) {
+      // counted below, but no interval learned from it
+    } else if (d.lastLearn === 0) {
       d.lastLearn = now;
     } else if (now - d.lastLearn >= BURST_MS) {
       d.intervals[d.intervalNext] = now - d.lastLearn;
