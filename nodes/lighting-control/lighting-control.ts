@@ -1,7 +1,8 @@
 /**
  * `lighting-control`: street-lighting commands → downlinks for lorawan-downlink, with overrides and
  * priorities (safety > manual > program), a duty-cycle budget per gateway (EU868 RX2: 10 % = 360 s per
- * hour), multicast first, coalescing, confirmation by the next status uplink, mismatch alerts and an
+ * hour), multicast first, coalescing, confirmation by the next status uplink, mismatch alerts, drift
+ * alerts (a relay cabinet's status differs from the level in force with no command pending) and an
  * append-only audit log. A thin Node-RED shell over nodes/lib/lighting (adapters, budget, overrides,
  * confirmation, audit).
  *
@@ -20,7 +21,7 @@ import type { CommandRequest, CommandSource, DownlinkRequest, LightingCommand, L
 import { adapt, AdapterCapabilities, capabilitiesOfModel } from '../lib/lighting/adapters';
 import { coalescingKey, DownlinkPlanner, MulticastGroupConfig, PlanItem, PlannedSend } from '../lib/lighting/budget';
 import { Decision, OverrideManager } from '../lib/lighting/overrides';
-import { AlertEvent, ConfirmationTracker, Pending } from '../lib/lighting/confirmation';
+import { AlertEvent, ConfirmationTracker, DriftWatch, Pending } from '../lib/lighting/confirmation';
 import { AuditEntry, AuditLog, AuditResult, DEFAULT_AUDIT_FILE, readLastEntries } from '../lib/lighting/audit';
 import { compactCount, Translate, translator } from '../lib/i18n';
 import enUS = require('./locales/en-US/lighting-control.json');
@@ -152,6 +153,7 @@ export = function (RED: NodeAPI): void {
       retries: num(config.retries, 2, 0, 10),
       tolerancePct: num(config.tolerancePct, 2, 0, 50),
     });
+    const drift = new DriftWatch(confirmations.tolerancePct);
     const retryMode = config.retryMode === 'resend' ? 'resend' : 'requestStatus';
     const overrides = new OverrideManager();
     // With dashboard logins (settings.ts), a command from the dashboard needs the operator role.
@@ -383,6 +385,9 @@ export = function (RED: NodeAPI): void {
           out.push({ topic: 'alert', payload: c.cleared });
         }
       }
+      // Drift: statuses of targets with no pending command and no open mismatch alert, against the level in force.
+      const drifts = drift.onReading({ ...reading, devEui }, now, (b) => confirmations.get(b.key) !== undefined || confirmations.isAlerted(b.devEui, b.channel));
+      for (const e of drifts) driftEvent(e, out);
       // The other measurements of the device's light points.
       for (const [key, s] of states) {
         if (s.devEui !== devEui) continue;
@@ -398,6 +403,8 @@ export = function (RED: NodeAPI): void {
         const voltage = reading.measurements.find((x) => x.quantity === 'voltage');
         if (voltage) s.voltageV = voltage.value;
         if (reading.status?.alarms !== undefined) s.faults = [...reading.status.alarms];
+        if (drift.isRaised(key) && !s.faults.includes('drift')) s.faults.push('drift');
+        else if (!drift.isRaised(key) && s.faults.includes('drift')) s.faults = s.faults.filter((f) => f !== 'drift');
         // A light on while commanded off in daytime is a day burner.
         if (s.commandedLevel === 0 && (s.actualLevel ?? 0) > 0 && s.confirmed !== false && !s.faults.includes('dayBurner')) s.faults.push('dayBurner');
         s.lastStatusAt = reading.time;
@@ -434,6 +441,23 @@ export = function (RED: NodeAPI): void {
       out.push(stateMsg(key));
     }
 
+    /** A drift episode raised or cleared: the alert, its audit entry (the request that set the level in force). */
+    function driftEvent(e: AlertEvent, out: NodeMessage[]): void {
+      const a = e.alert;
+      const key = targetKey(a.devEui, a.channel);
+      mismatches = e.event === 'raised' ? mismatches + 1 : Math.max(0, mismatches - 1);
+      out.push({ topic: 'alert', payload: e });
+      const request = lastRequest.get(key);
+      const detail = e.event === 'raised' ? a.text : t('lighting-control.audit.drift-cleared', { commanded: a.commanded });
+      if (request) {
+        out.push(auditEntry({ ...request, id: a.requestId }, key, e.event === 'raised' ? 'drift' : 'drift-cleared', { detail }));
+      } else {
+        const entry: AuditEntry = { time: new Date().toISOString(), requestId: a.requestId, target: key, command: 'setLevel', params: { level: a.commanded }, result: e.event === 'raised' ? 'drift' : 'drift-cleared', detail };
+        audit?.append(entry);
+        out.push({ topic: 'audit', payload: entry });
+      }
+    }
+
     function emitSend(send: PlannedSend, now: number, out: NodeMessage[]): NodeMessage {
       const downlink: DownlinkRequest = { ...send.downlink, ...(ttlMs > 0 ? { expiresAt: new Date(now + ttlMs).toISOString() } : {}) };
       planner.commit(send, now);
@@ -444,7 +468,11 @@ export = function (RED: NodeAPI): void {
           const request = lastRequest.get(key);
           if (entry === undefined) continue;
           if (request !== undefined && request.id === item.requestId && request.command.type === 'setLevel') {
-            confirmations.expect({ key, devEui, channel: entry.target.channel ?? (entry.caps.statusQuantity === 'light_level' ? 'dali_broadcast' : undefined), requestId: item.requestId, commanded: request.command.level, quantity: entry.caps.statusQuantity }, now);
+            const channel = entry.target.channel ?? (entry.caps.statusQuantity === 'light_level' ? 'dali_broadcast' : undefined);
+            confirmations.expect({ key, devEui, channel, requestId: item.requestId, commanded: request.command.level, quantity: entry.caps.statusQuantity }, now);
+            // Drift is watched only where the level in force is the supervisor's (relay cabinets): a
+            // controller running its own program (NAS) changes level at its program steps.
+            if (!entry.caps.deviceSchedule) drift.set({ key, devEui, channel, quantity: entry.caps.statusQuantity, level: request.command.level, requestId: item.requestId, since: now });
           } else if (item.requestId.includes('~retry')) {
             confirmations.retried(key, now);
           }

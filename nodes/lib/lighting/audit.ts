@@ -1,7 +1,7 @@
 /**
  * The append-only audit log of lighting commands: one JSON object per line (JSON Lines) in a file of the
  * Node-RED user directory. Who (requestedBy: editor or dashboard user, "schedule"), when, what (target,
- * command, frames), why (reason), result (queued, sent, confirmed, mismatch, refused with a reason…).
+ * command, frames), why (reason), result (queued, sent, confirmed, mismatch, drift, refused with a reason…).
  *
  * The file is opened in append mode and never rewritten or truncated; entries are written in short
  * batches (`flushMs`, default 100 ms) and each batch is fsync'ed, so at most one batch is lost on a crash.
@@ -11,7 +11,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export type AuditResult =
-  | 'queued' | 'sent' | 'confirmed' | 'mismatch' | 'unconfirmed' | 'refused' | 'held' | 'coalesced' | 'expired' | 'retried' | 'resumed';
+  | 'queued' | 'sent' | 'confirmed' | 'mismatch' | 'unconfirmed' | 'refused' | 'held' | 'coalesced' | 'expired' | 'retried' | 'resumed'
+  /** A status differs from the level in force with no command pending (drift alert), then matches again. */
+  | 'drift' | 'drift-cleared';
 
 export interface AuditEntry {
   /** ISO time of the entry. */

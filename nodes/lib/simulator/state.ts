@@ -237,9 +237,11 @@ export function updateLighting(state: DeviceState, at: number): void {
   const light = state.lighting;
   const scheduled = scheduledLighting(state, at);
   const held = light.override;
-  if (held && (held.until !== undefined ? at >= held.until : held.scheduledOn !== scheduled.on)) light.override = undefined;
-  const circuits = light.scheduledCircuits;
   const single = light.relays.length === 1;
+  // A cabinet's relays have no clock of their own: a command holds until the next one. A luminaire
+  // controller's manual level ends at its next program step.
+  if (held && (held.until !== undefined ? at >= held.until : single && held.scheduledOn !== scheduled.on)) light.override = undefined;
+  const circuits = light.scheduledCircuits;
   const override = light.override;
   light.source = override ? 'manual' : scheduled.source;
   if (single) {
@@ -249,6 +251,11 @@ export function updateLighting(state: DeviceState, at: number): void {
     light.relays = override?.relays
       ? [...override.relays]
       : light.relays.map((_, i) => (i < circuits ? scheduled.on : false));
+    // day-burner on a cabinet: a stuck contactor or a manual bypass keeps its circuits closed whatever the command.
+    if (state.scenarios.has('day-burner') && light.relays.slice(0, circuits).some((on) => !on)) {
+      light.relays = light.relays.map((on, i) => on || i < circuits);
+      light.source = 'day-burner';
+    }
     const onCircuits = light.relays.slice(0, circuits).filter(Boolean).length;
     light.level = Math.round((onCircuits / circuits) * 100);
   }
