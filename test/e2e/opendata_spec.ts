@@ -11,7 +11,7 @@ import { freePort } from '../support/ports';
 const PUBLISHED = ['electricite-batiments-quotidienne', 'eau-batiments-quotidienne', 'eclairage-communes-quotidienne', 'electricite-communes-quotidienne'];
 
 describe('open data end to end (npm start)', function () {
-  this.timeout(120000);
+  this.timeout(240000);
   let platform: RunningPlatform | undefined;
 
   after(async function () {
@@ -21,11 +21,11 @@ describe('open data end to end (npm start)', function () {
   it('serves the catalog, every format with its metadata, the sensor register, and refuses what breaks the charter', async function () {
     platform = await startPlatform({ SUPERVISOR_MQTT_PORT: String(await freePort()), SUPERVISOR_SIMULATOR_SPEED: '600' });
     const base = `${platform.httpUrl}/opendata`;
-    const catalog = await waitFor('the first publication (15 s after start)', async () => {
+    const catalog = await waitFor('the first publication (60 s after start, once the simulated history is stored)', async () => {
       const res = await fetch(`${base}/`);
       const html = await res.text();
       return res.status === 200 && PUBLISHED.every((slug) => html.includes(`${slug}.csv`)) ? html : undefined;
-    }, 60000).catch((err: Error) => {
+    }, 150000).catch((err: Error) => {
       throw new Error(`${err.message}\n${platform!.output().split('\n').filter((l) => /opendata|charter|refus/i.test(l)).join('\n')}`);
     });
     assert.match(catalog, /<html lang="fr">/);

@@ -22,8 +22,10 @@ function loadPlugin(): { id: string; type: string; hooks: Record<string, Hook> }
 
 describe('dashboard-auth plugin (Dashboard 2.0 hooks)', function () {
   const plugin = loadPlugin();
-  const viewer = { id: 's-viewer', data: { [SOCKET_IDENTITY_KEY]: { username: 'agnes', role: 'viewer', expiresAt: Date.now() + 60000 } } };
-  const operator = { id: 's-op', data: { [SOCKET_IDENTITY_KEY]: { username: 'olivier', role: 'operator', expiresAt: Date.now() + 60000 } } };
+  // Sessions valid for a day: mocha builds these when it loads the file, maybe long before the tests run.
+  const DAY = 86400000;
+  const viewer = { id: 's-viewer', data: { [SOCKET_IDENTITY_KEY]: { username: 'agnes', role: 'viewer', expiresAt: Date.now() + DAY } } };
+  const operator = { id: 's-op', data: { [SOCKET_IDENTITY_KEY]: { username: 'olivier', role: 'operator', expiresAt: Date.now() + DAY } } };
   const expired = { id: 's-old', data: { [SOCKET_IDENTITY_KEY]: { username: 'olivier', role: 'operator', expiresAt: Date.now() - 1 } } };
   const anonymous = { id: 's-anon', data: {} };
 
