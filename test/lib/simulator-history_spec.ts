@@ -233,6 +233,13 @@ describe('simulator: history of the meters', function () {
       assert.ok(during.length > 0 && during.every((u) => !meters.has(u.devEui)), 'only the devices that are not meters');
       assert.ok(engine.replaying);
       assert.throws(() => engine.setScenario('2c5e1a0000b20301', 'leak', true), /replaying the meters' history/);
+      // « Tout remettre à zéro » during the replay: the replaying meters have nothing to turn off, the others do.
+      engine.setScenario('*', 'offline', true);
+      const offline = engine.activeScenarios().map((d) => d.devEui);
+      assert.ok(offline.length > 0 && offline.every((d) => !meters.has(d)), 'only the devices that are live take a scenario');
+      assert.deepEqual(engine.setScenario('*', 'offline', false).sort(), [...offline].sort());
+      assert.deepEqual(engine.activeScenarios(), []);
+      assert.deepEqual(engine.setScenario('2c5e1a0000b20301', 'leak', false), [], 'nothing to turn off on a replaying meter');
       assert.throws(() => engine.uplinkNow('2c5e1a0000b20301'), /replaying its history/);
       let batches = 0;
       while (replay.next() !== undefined) batches++;

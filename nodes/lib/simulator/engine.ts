@@ -420,12 +420,15 @@ export class SimulatorEngine {
     if (targets.length === 0) {
       throw new Error(`scenario ${scenario} does not apply to "${target}" (${SCENARIO_SCOPE[scenario]} only)`);
     }
+    // A meter replaying its history takes no scenario yet, so it has none to turn off: a broad target
+    // (all, a site, a model) acts on the others, and only a target that is all replaying is refused.
     const replaying = targets.filter((s) => this.held.has(s.device.devEui));
-    if (replaying.length > 0) {
+    const ready = targets.filter((s) => !this.held.has(s.device.devEui));
+    if (on && ready.length === 0) {
       throw new Error(`${replaying.map((s) => s.device.devEui).join(', ')} ${replaying.length > 1 ? 'are' : 'is'} replaying the meters' history: wait for the end`);
     }
     const virtual = this.virtualNow();
-    for (const { state, encoder } of targets) {
+    for (const { state, encoder } of ready) {
       advanceState(state, virtual);
       if (scenario === 'counter-reset') {
         if (on) { state.index = 0; state.history = []; }
@@ -439,7 +442,7 @@ export class SimulatorEngine {
       updateLighting(state, virtual);
       if (state.device.fluid === 'lighting') state.rate = lightingPower(state);
     }
-    return targets.map((s) => s.device.devEui);
+    return ready.map((s) => s.device.devEui);
   }
 
   /** Active scenarios per device (counter-reset is a one-off, never active). */
