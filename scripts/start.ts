@@ -11,7 +11,7 @@ import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { packageRoot, readEnvironment, readSecurity } from './environment';
-import { assembleFlows } from './flows';
+import { flowsForRole } from './flows-assemble';
 
 const log = (line: string) => process.stdout.write(`[supervisor] ${line}\n`);
 
@@ -59,16 +59,18 @@ async function startEmbeddedBroker(wantedPort: number): Promise<EmbeddedBroker> 
 }
 
 /** On first start the repository flows become the user's flow file; an existing one is never touched. */
-function prepareFlowFile(userDir: string): void {
+function prepareFlowFile(userDir: string, role: 'all' | 'ingest' | 'leader'): void {
   fs.mkdirSync(userDir, { recursive: true });
-  const flowFile = path.join(userDir, 'flows.json');
+  // settings.ts reads the ingest tab alone from its own file on a scale-out worker.
+  const ingest = role === 'ingest';
+  const flowFile = path.join(userDir, ingest ? 'flows-ingest.json' : 'flows.json');
   if (fs.existsSync(flowFile)) {
     log(`using the existing flow file ${flowFile} (npm run flows:export copies it back into flows/ and dashboards/)`);
     return;
   }
-  const flows = assembleFlows(packageRoot);
+  const flows = flowsForRole(packageRoot, ingest ? 'ingest' : 'all');
   fs.writeFileSync(flowFile, JSON.stringify(flows, null, 4) + '\n');
-  log(`first start: ${flows.length} nodes from flows/ and dashboards/ written to ${flowFile}`);
+  log(`first start: ${flows.length} nodes from ${ingest ? 'the ingest tab' : 'flows/ and dashboards/'} written to ${flowFile}`);
 }
 
 /** GET on our own server; over HTTPS the certificate is not checked (loopback, often self-signed). */
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
     mqttUrl = broker.url;
   }
   const simulator = env.simulator === 'auto' ? (broker ? 'on' : 'off') : env.simulator;
-  prepareFlowFile(env.userDir);
+  prepareFlowFile(env.userDir, env.instanceRole);
 
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -150,10 +152,11 @@ async function main(): Promise<void> {
     stop('SIGTERM');
     return;
   }
-  log(`editor      ${base}/`);
-  log(`dashboard   ${base}${env.dashboardPath}`);
+  const ingestWorker = env.instanceRole === 'ingest';
+  log(`editor      ${base}/${ingestWorker ? ' (off: an ingest worker runs the ingest tab only)' : ''}`);
+  if (!ingestWorker) log(`dashboard   ${base}${env.dashboardPath}`);
   log(`MQTT broker ${mqttUrl}${broker ? ' (embedded)' : ''}`);
-  log(`simulator   ${simulator === 'on' ? `on (speed x${env.simulatorSpeed})` : 'off'}`);
+  log(`simulator   ${ingestWorker ? 'none (not on an ingest worker)' : simulator === 'on' ? `on (speed x${env.simulatorSpeed})` : 'off'}`);
   log('Ctrl-C stops everything.');
 }
 
