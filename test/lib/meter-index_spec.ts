@@ -204,6 +204,17 @@ describe('meter-index library', () => {
       assert.equal(b.counters.resets, 1);
     });
 
+    it('sees the wrap of a converted pulse counter whose index carries a starting offset', () => {
+      // A 16-bit counter of 10 L pulses is 655.36 m³ wide; the index starts at the meter's 2,210.75 m³.
+      const a = new MeterTracker({ rollover: 'none', rolloverByModel: { 'test-meter/water_volume': 655.36 } });
+      assert.deepEqual(feed(a, [2858.38, 2215.46]), [[], [12.44]]);
+      assert.equal(a.counters.rollovers, 1);
+      // A drop far from one width is a reset (a replaced meter), not a wrap.
+      const b = new MeterTracker({ rollover: 'none', rolloverByModel: { 'test-meter/water_volume': 655.36 } });
+      assert.deepEqual(feed(b, [2858.38, 100]), [[], [0]]);
+      assert.equal(b.counters.resets, 1);
+    });
+
     it('never gives a negative consumption', () => {
       const tracker = new MeterTracker({ rollover: '16bit' });
       const all = feed(tracker, [100, 50, 40000, 20, 65535, 0, 3]).flat();

@@ -307,10 +307,12 @@ export class MeterTracker {
       decimals = deltaDecimals(previous.index, current);
     } else {
       const width = this.widthFor(reading.model, m.quantity);
-      const wrapped = width !== undefined && previous.index < width && current < width
+      // The counter wrapped when the drop is nearly one full width. The index may carry an offset (a pulse
+      // counter converted with the meter's starting index), so the values themselves can exceed the width.
+      const wrapped = width !== undefined
         ? roundTo(width - previous.index + current, deltaDecimals(width, previous.index, current))
         : undefined;
-      if (wrapped === undefined || width === undefined || wrapped > width * this.margin) {
+      if (wrapped === undefined || width === undefined || wrapped <= 0 || wrapped > width * this.margin) {
         this.counters.resets++;
         events.push(event('reset', { delta: 0, ...(width === undefined ? {} : { width }) }));
         return [deltaOf(0)];
