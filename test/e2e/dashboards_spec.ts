@@ -49,9 +49,32 @@ function pointsIn(value: unknown): number {
   return 1;
 }
 
-/** Records, per widget id, the most points seen in one message since the page opened. */
-function watchWidgets(page: Page): Map<string, number> {
+/**
+ * A message that says something to show: an empty list counts (a table or template then states « aucune
+ * alerte », which is live data too), a message without payload (a widget with no stored state) does not.
+ */
+function carriesPayload(value: unknown): boolean {
+  const isMessage = (item: unknown): item is { payload: unknown } => !!item && typeof item === 'object' && !Array.isArray(item) && 'payload' in item;
+  // A list of stored messages (a chart's history): one of them must say something. An empty history says nothing.
+  if (Array.isArray(value)) return value.some((item) => (isMessage(item) ? carriesPayload(item) : item !== undefined && item !== null));
+  if (isMessage(value)) {
+    const payload = value.payload;
+    return Array.isArray(payload) || (payload !== undefined && payload !== null && payload !== '');
+  }
+  return value !== undefined && value !== null && value !== '';
+}
+
+interface WidgetWatch {
+  /** Per widget id, the most points seen in one message since the page opened. */
+  points: Map<string, number>;
+  /** Widgets that received a message with something to show, an empty list included. */
+  heard: Set<string>;
+}
+
+/** Watches the widgets' Socket.IO frames of a page. */
+function watchWidgets(page: Page): WidgetWatch {
   const seen = new Map<string, number>();
+  const heard = new Set<string>();
   page.on('websocket', (ws) => {
     ws.on('framereceived', ({ payload }) => {
       const text = typeof payload === 'string' ? payload : payload.toString('utf8');
@@ -64,9 +87,10 @@ function watchWidgets(page: Page): Map<string, number> {
       if (!id) return;
       const points = pointsIn(event[1]);
       seen.set(id, Math.max(seen.get(id) ?? 0, points));
+      if (carriesPayload(event[1])) heard.add(id);
     });
   });
-  return seen;
+  return { points: seen, heard };
 }
 
 describe('every dashboard page in a real browser, filled with simulated data (npm start)', function () {
@@ -113,14 +137,15 @@ describe('every dashboard page in a real browser, filled with simulated data (np
       const consoleErrors: string[] = [];
       page.on('pageerror', (err) => consoleErrors.push(err.message));
       try {
-        const seen = watchWidgets(page);
+        const { points: seen, heard } = watchWidgets(page);
         const url = `${platform!.httpUrl}/dashboard${spec.page.path}`;
         await page.goto(url, { waitUntil: 'domcontentloaded' });
         await page.getByText(String(spec.page.name)).first().waitFor({ timeout: 30000 });
         const dataWidgets = [...spec.charts, ...spec.tables, ...spec.widgets.filter((w) => w.type === 'ui-text' || w.type === 'ui-template')];
         const required = [...spec.charts, ...spec.tables.filter((t) => MUST_FILL.has(String(t.name)))];
         const chartsFilled = () => required.every((c) => (seen.get(c.id) ?? 0) > 0);
-        const anyFilled = () => dataWidgets.some((w) => (seen.get(w.id) ?? 0) > 0);
+        // « Shows live data »: some widget got something to show, an empty list of alerts included.
+        const anyFilled = () => dataWidgets.some((w) => heard.has(w.id));
         const deadline = Math.max(startedAt + FILLED_WITHIN_MS, Date.now() + 15000);
         let loadedAt = Date.now();
         while (!(chartsFilled() && anyFilled()) && Date.now() < deadline) {
