@@ -115,7 +115,8 @@ export function ingestFlows(): { flows: FlowNode[]; how: string } {
 /**
  * Diagnosis only (BENCH_E2E_TWEAKS, comma-separated), to measure what a change of the shipped flow
  * would give before proposing it: `no-debug` (debug nodes inactive), `receiveMaximum=<n>` (the MQTT
- * source's window of unacknowledged messages), `flushInterval=<ms>` and `batchSize=<n>` (the writer).
+ * source's window of unacknowledged messages), `flushInterval=<ms>`, `batchSize=<n>`, `maxInFlight=<n>` and
+ * `writeWhenIdle=<true|false>` (the writer).
  */
 function tweakFlows(flows: FlowNode[], tweaks: string[]): FlowNode[] {
   const copy = flows.map((n) => ({ ...n }));
@@ -128,8 +129,8 @@ function tweakFlows(flows: FlowNode[], tweaks: string[]): FlowNode[] {
     };
     if (name === 'no-debug') for (const n of copy.filter((n) => n.type === 'debug')) n.active = false;
     else if (name === 'receiveMaximum') set('lorawan-mqtt-in', 'receiveMaximum');
-    else if (name === 'flushInterval' || name === 'batchSize') set('timeseries-write', name);
-    else throw new Error(`BENCH_E2E_TWEAKS: unknown tweak "${tweak}" (no-debug, receiveMaximum=<n>, flushInterval=<ms>, batchSize=<n>)`);
+    else if (name === 'flushInterval' || name === 'batchSize' || name === 'maxInFlight' || name === 'writeWhenIdle') set('timeseries-write', name);
+    else throw new Error(`BENCH_E2E_TWEAKS: unknown tweak "${tweak}" (no-debug, receiveMaximum=<n>, flushInterval=<ms>, batchSize=<n>, maxInFlight=<n>, writeWhenIdle=<true|false>)`);
   }
   return copy;
 }

@@ -114,6 +114,8 @@ export = function (RED: NodeAPI): void {
         timedOut: c.timedOut,
         forgotten: c.forgotten,
         unsettled: tracker.unsettled,
+        // Times the node stopped reading because `receiveMaximum` messages were waiting for their settlement.
+        pauses,
         rate: Math.round(rate),
         // Messages per second between the first and the last message received: the throughput under load.
         busyRate: busyMs > 0 ? Math.round(((c.received - 1) * 1000) / busyMs) : 0,
@@ -157,10 +159,30 @@ export = function (RED: NodeAPI): void {
       }
     }, SWEEP_INTERVAL_MS);
 
+    /**
+     * Flow control on our side: past `receiveMaximum` unsettled messages the node holds back mqtt.js's
+     * packet callback, so mqtt.js reads no further packet and TCP backpressure keeps the rest at the broker;
+     * it lets go once half of them are settled. The broker is asked for the same limit (MQTT 5 receive
+     * maximum), but Mosquitto 2.0.11 was measured letting its window grow tenfold after each round of
+     * acknowledgements; without this, a burst piles up in memory ahead of the flow. A hold never outlasts
+     * the settle timeout (the sweep settles what is left behind), which is shorter than the keepalive.
+     */
+    let heldPacket: (() => void) | undefined;
+    let pauses = 0;
+    const resumeBelow = Math.max(1, Math.floor(settings.receiveMaximum / 2));
+
+    function readAgainIfRoom(): void {
+      if (heldPacket === undefined || tracker.unsettled > resumeBelow) return;
+      const release = heldPacket;
+      heldPacket = undefined;
+      release();
+    }
+
     /** The PUBACK of one message, sent on the connection that received it only. */
     function acknowledgement(messageId: number): () => void {
       const receivedOn = generation;
       return () => {
+        readAgainIfRoom();
         if (receivedOn !== generation || !connected || client === undefined) return;
         try {
           (client as unknown as PacketSender)._sendPacket({ cmd: 'puback', messageId, reasonCode: 0 });
@@ -175,8 +197,11 @@ export = function (RED: NodeAPI): void {
       if (firstMessageAt === 0) firstMessageAt = now;
       lastMessageAt = now;
       const msg: Record<string, unknown> = { topic, payload, qos, retain };
-      if (qos > 0 && messageId !== undefined) msg[SETTLE_PROPERTY] = tracker.track(acknowledgement(messageId));
-      else tracker.counters.received++;
+      if (qos > 0 && messageId !== undefined) {
+        msg[SETTLE_PROPERTY] = tracker.track(acknowledgement(messageId));
+      } else {
+        tracker.counters.received++;
+      }
       statusChanged();
       node.send([msg as NodeMessage, null]);
     }
@@ -185,6 +210,11 @@ export = function (RED: NodeAPI): void {
     function handleAck(topic: string, payload: Buffer, packet: { qos: number; retain: boolean; messageId?: number }, callback: (error: Error | number) => void): void {
       // While closing, a message is neither processed nor acknowledged: the broker sends it again.
       if (!closing) deliver(topic, payload, packet.qos, packet.retain, packet.messageId);
+      if (!closing && tracker.unsettled >= settings.receiveMaximum) {
+        pauses++;
+        heldPacket = () => callback(DEFER_ACK);
+        return;
+      }
       callback(DEFER_ACK);
     }
 
@@ -215,6 +245,8 @@ export = function (RED: NodeAPI): void {
         generation++;
         // Messages of an older connection are sent again by the broker (persistent session) or gone (clean).
         tracker.forget();
+        // The packet held by a full window belongs to the old connection's reader, which mqtt.js abandoned.
+        heldPacket = undefined;
         connected = true;
         lastConnectionError = undefined;
         node.log(t('lorawan-mqtt-in.log.connected', {
@@ -242,6 +274,7 @@ export = function (RED: NodeAPI): void {
           connected = false;
           generation++;
           tracker.forget();
+          heldPacket = undefined;
           if (!closing) node.warn(t('lorawan-mqtt-in.errors.disconnected', { url: settings.url }));
         }
         statusChanged();

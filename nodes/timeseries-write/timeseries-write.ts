@@ -21,6 +21,8 @@ interface TimeseriesWriteDef extends NodeDef {
   db?: string;
   batchSize?: number | string;
   flushInterval?: number | string;
+  /** Write as soon as a write slot is free (writer.ts); absent in flows saved before it existed. */
+  writeWhenIdle?: boolean | string;
   maxQueuePoints?: number | string;
   maxQueueMB?: number | string;
   metricsInterval?: number | string;
@@ -171,6 +173,8 @@ export = function (RED: NodeAPI): void {
       deadLetters,
       batchSize: Math.floor(positive(config.batchSize, 5000)),
       flushIntervalMs: positive(config.flushInterval, 1000),
+      // Flows saved before this option existed keep batching by size and time only.
+      writeWhenIdle: config.writeWhenIdle === true || config.writeWhenIdle === 'true',
       // Several writes in flight keep InfluxDB busy while the next body is sent; order and replays stay
       // safe (see writer.ts: a failed batch and all that waits behind it go to the disk queue in order).
       maxInFlight: Math.min(8, Math.max(1, Math.floor(positive(config.maxInFlight, positive(settings.timeseriesWriteMaxInFlight, 2))))),

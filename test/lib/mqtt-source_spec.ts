@@ -23,7 +23,7 @@ describe('lorawan-mqtt-in settings', () => {
     assert.equal(s.clientId, 'worker-1');
     assert.equal(s.clean, false);
     assert.equal(s.sessionExpiry, 86400);
-    assert.equal(s.receiveMaximum, 65535);
+    assert.equal(s.receiveMaximum, 1000);
     assert.equal(s.settleTimeoutMs, 30000);
     assert.equal(s.username, 'ingest');
     assert.equal(s.password, 's3cret', 'read from the variable the node names');

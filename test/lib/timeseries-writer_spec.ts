@@ -85,6 +85,38 @@ describe('time series: writer', () => {
     await writer.close();
   });
 
+  it('writeWhenIdle: writes at once while a slot is free, gathers while the slots are busy, and sends that when one frees', async () => {
+    const backend = new FakeBackend();
+    // A flush interval far longer than the test: only the eager path can write anything.
+    const writer = new TimeseriesWriter({ backend, queue, deadLetters, batchSize: 100, flushIntervalMs: 60000, maxInFlight: 1, writeWhenIdle: true });
+    const durable: number[] = [];
+    writer.add(points(0, 1), () => durable.push(0));
+    writer.add(points(1, 2), () => durable.push(1));
+    await tick();
+    assert.deepEqual(backend.calls.map((c) => c.batch.length), [3], 'the points of one turn of the event loop leave together, at once');
+    for (let i = 3; i < 10; i++) writer.add(points(i, 1), () => durable.push(i));
+    await tick();
+    assert.equal(backend.calls.length, 1, 'no second write while the only slot is busy');
+    backend.calls[0].resolve();
+    await until(() => backend.calls.length === 2);
+    assert.deepEqual(backend.calls[1].batch.map((p) => p.time), [3, 4, 5, 6, 7, 8, 9], 'what gathered meanwhile leaves as one batch');
+    backend.calls[1].resolve();
+    await until(() => durable.length === 9);
+    assert.deepEqual([...backend.stored].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await writer.close();
+  });
+
+  it('without writeWhenIdle, a partial batch waits for the flush interval', async () => {
+    const backend = new FakeBackend();
+    const writer = new TimeseriesWriter({ backend, queue, deadLetters, batchSize: 100, flushIntervalMs: 150 });
+    writer.add(points(0, 3));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(backend.calls.length, 0, 'nothing written before the flush interval');
+    await until(() => backend.calls.length === 1);
+    backend.calls[0].resolve();
+    await writer.close();
+  });
+
   it('keeps up to maxInFlight writes open, and no more', async () => {
     const backend = new FakeBackend();
     const writer = new TimeseriesWriter({ backend, queue, deadLetters, batchSize: 10, flushIntervalMs: 1000, maxInFlight: 3 });

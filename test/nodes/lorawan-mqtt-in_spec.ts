@@ -192,6 +192,43 @@ describe('lorawan-mqtt-in', function () {
     await new Promise((r) => setTimeout(r, 200));
   });
 
+  it('keeps at most receiveMaximum messages unsettled itself, on a broker that sends without limit (aedes), and loses none', async () => {
+    const { Aedes } = await import('aedes');
+    const broker = await Aedes.createBroker();
+    const server = net.createServer(broker.handle);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const url = `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const pub = await connectAsync(url, { clientId: 'aedes-window-publisher' });
+    try {
+      await helper.load([lorawanMqttIn], flow({ broker: url, clientId, receiveMaximum: 10 }));
+      await connected();
+      const out = received('out');
+      const metrics = received('metrics');
+      for (let i = 0; i < 40; i++) await pub.publishAsync('test/window', String(i), { qos: 1 });
+      await until('the first window', () => out.length === 10);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(out.length, 10, 'nothing more is read while 10 messages wait for their settlement');
+      for (const m of out.slice(0, 4)) m[SETTLE_PROPERTY]();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(out.length, 10, 'still 6 unsettled, more than half the window: still held');
+      out[4][SETTLE_PROPERTY]();
+      await until('the next messages', () => out.length === 15);
+      // Settle everything as it comes: all 40 arrive, in order, none twice.
+      await until('every message', () => {
+        for (const m of out) m[SETTLE_PROPERTY]();
+        return out.length >= 40;
+      }, 10000);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(out.map((m) => m.payload.toString()), Array.from({ length: 40 }, (_, i) => String(i)));
+      await until('the metrics', () => metrics.some((m) => m.payload.received === 40 && m.payload.unsettled === 0), 5000);
+      assert.ok(metrics[metrics.length - 1].payload.pauses >= 4, `the node paused its reading (pauses: ${metrics[metrics.length - 1].payload.pauses})`);
+    } finally {
+      await helper.unload();
+      await pub.endAsync();
+      await new Promise<void>((resolve) => broker.close(() => server.close(() => resolve())));
+    }
+  });
+
   it('falls back to MQTT 3.1.1 on a broker without MQTT 5 (the embedded aedes), acknowledgements still deferred', async () => {
     const { Aedes } = await import('aedes');
     const broker = await Aedes.createBroker();

@@ -43,6 +43,11 @@ export const DEFAULT_SETTLE_TIMEOUT_S = 30;
 export const DEFAULT_SESSION_EXPIRY_S = 86400;
 /** The most MQTT 5 allows: the broker may have that many unacknowledged messages in flight to us. */
 export const MAX_RECEIVE_MAXIMUM = 65535;
+/**
+ * Unsettled messages at most (the node also stops reading past it). Enough to fill the writer's batches
+ * while writes are in flight, small enough that a message spends well under a second in memory.
+ */
+export const DEFAULT_RECEIVE_MAXIMUM = 1000;
 
 /** A setting that names an environment variable Node-RED could not substitute, or an error naming it. */
 export class SourceConfigError extends Error {
@@ -99,7 +104,7 @@ export function sourceSettings(config: SourceConfig, env: NodeJS.ProcessEnv = pr
     clientId: clean ? `lorawan-mqtt-in-${randomBytes(6).toString('hex')}` : fixedId,
     clean,
     sessionExpiry: clean ? 0 : Math.floor(number(config.sessionExpiry, 'sessionExpiry', DEFAULT_SESSION_EXPIRY_S, 1, 0xffffffff)),
-    receiveMaximum: Math.floor(number(config.receiveMaximum, 'receiveMaximum', MAX_RECEIVE_MAXIMUM, 1, MAX_RECEIVE_MAXIMUM)),
+    receiveMaximum: Math.floor(number(config.receiveMaximum, 'receiveMaximum', DEFAULT_RECEIVE_MAXIMUM, 1, MAX_RECEIVE_MAXIMUM)),
     settleTimeoutMs: number(config.settleTimeout, 'settleTimeout', DEFAULT_SETTLE_TIMEOUT_S, 1, 3600) * 1000,
     username: username === '' ? undefined : username,
     password: password === '' ? undefined : password,

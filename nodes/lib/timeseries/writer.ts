@@ -66,6 +66,12 @@ export interface WriterOptions {
   flushIntervalMs?: number;
   /** Concurrent direct writes (the replay of the disk queue is always one at a time); default 2. */
   maxInFlight?: number;
+  /**
+   * Write as soon as a write slot is free instead of waiting for a full batch or the flush interval: under
+   * load, points gather while the slots are busy and leave together when one frees (batches size
+   * themselves to the load); a lone point leaves at once. Default false (batch by size and time only).
+   */
+  writeWhenIdle?: boolean;
   /** Batches waiting in memory for a write slot before they spill to disk; default 20. */
   maxWaitingBatches?: number;
   /** First and longest delay between two probes of a database that is down; default 500 ms and 30 s. */
@@ -112,6 +118,9 @@ export class TimeseriesWriter {
   private bufferWaiters: Durability[] = [];
   private readonly waitersOf = new Map<Point[], Durability[]>();
   private flushTimer: NodeJS.Timeout | undefined;
+  private readonly writeWhenIdle: boolean;
+  /** An eager cut is scheduled (writeWhenIdle): once per turn of the event loop, not per point. */
+  private eagerCut: NodeJS.Immediate | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryWake: (() => void) | undefined;
   private draining = false;
@@ -125,6 +134,7 @@ export class TimeseriesWriter {
     this.batchSize = options.batchSize ?? 5000;
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.maxInFlight = options.maxInFlight ?? 2;
+    this.writeWhenIdle = options.writeWhenIdle ?? false;
     this.maxWaitingBatches = options.maxWaitingBatches ?? 20;
     this.retryMinMs = options.retryMinMs ?? 500;
     this.retryMaxMs = options.retryMaxMs ?? 30000;
@@ -190,12 +200,31 @@ export class TimeseriesWriter {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
     }
+    if (this.buffer.length > 0) this.cutWhenIdle();
     if (this.flushTimer === undefined && this.buffer.length > 0) {
       this.flushTimer = setTimeout(() => {
         this.flushTimer = undefined;
         this.cut();
       }, this.flushIntervalMs);
     }
+  }
+
+  /** True when a batch cut now would be written directly (a free slot, nothing queued or replaying). */
+  private canWriteNow(): boolean {
+    return this.inFlight.size < this.maxInFlight && this.waiting.length === 0 && this.databaseUp
+      && !this.draining && this.options.queue.length === 0 && !this.closing;
+  }
+
+  /**
+   * writeWhenIdle: cuts the buffer once the current turn of the event loop is over (the points of the
+   * messages handled in this turn leave together), if a slot is still free then.
+   */
+  private cutWhenIdle(): void {
+    if (!this.writeWhenIdle || this.eagerCut !== undefined || !this.canWriteNow()) return;
+    this.eagerCut = setImmediate(() => {
+      this.eagerCut = undefined;
+      if (this.buffer.length > 0 && this.canWriteNow()) this.cut();
+    });
   }
 
   /** Turns the whole buffer into batches (the last one partial) and dispatches them. */
@@ -319,6 +348,8 @@ export class TimeseriesWriter {
         this.durable(batch);
         this.options.onChange?.();
         this.next();
+        // A slot is free: what gathered while the slots were busy leaves now (writeWhenIdle).
+        if (this.buffer.length > 0) this.cutWhenIdle();
       },
       (err: unknown) => {
         if (!this.inFlight.delete(batch)) return;
@@ -416,6 +447,8 @@ export class TimeseriesWriter {
     // The last partial batch still goes straight to the database when it is up and nothing is queued.
     this.cut();
     this.closing = true;
+    if (this.eagerCut !== undefined) clearImmediate(this.eagerCut);
+    this.eagerCut = undefined;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryWake?.();
     const deadline = Date.now() + timeoutMs;

@@ -44,7 +44,7 @@ RED.nodes.registerType<LorawanMqttInProps, LorawanMqttInCredentials>('lorawan-mq
     passwordEnv: { value: '' },
     settleTimeout: { value: 30, validate: between(1, 3600) },
     sessionExpiry: { value: 86400, validate: between(1, 4294967295) },
-    receiveMaximum: { value: 65535, validate: between(1, 65535) },
+    receiveMaximum: { value: 1000, validate: between(1, 65535) },
     metricsInterval: { value: 60, validate: between(0, 86400) },
   },
   credentials: {

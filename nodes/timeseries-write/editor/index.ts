@@ -9,6 +9,7 @@ interface TimeseriesWriteProps extends EditorNodeProperties {
   db: string;
   batchSize: number;
   flushInterval: number;
+  writeWhenIdle: boolean;
   maxQueuePoints: number;
   maxQueueMB: number;
   metricsInterval: number;
@@ -29,6 +30,7 @@ RED.nodes.registerType<TimeseriesWriteProps>('timeseries-write', {
     db: { value: '', type: 'timeseries-db' },
     batchSize: { value: 5000, validate: between(1, 100000) },
     flushInterval: { value: 1000, validate: between(1, 600000) },
+    writeWhenIdle: { value: true },
     maxQueuePoints: { value: 1000000, validate: between(1000, 1000000000) },
     maxQueueMB: { value: 256, validate: between(1, 100000) },
     metricsInterval: { value: 10, validate: between(0, 86400) },
