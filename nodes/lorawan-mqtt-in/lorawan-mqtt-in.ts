@@ -160,9 +160,10 @@ export = function (RED: NodeAPI): void {
     }, SWEEP_INTERVAL_MS);
 
     /**
-     * Flow control on our side: past `receiveMaximum` unsettled messages the node holds back mqtt.js's
-     * packet callback, so mqtt.js reads no further packet and TCP backpressure keeps the rest at the broker;
-     * it lets go once half of them are settled. The broker is asked for the same limit (MQTT 5 receive
+     * Flow control on our side: past `receiveMaximum` messages inside the flow (tracker.inFlow: unsettled
+     * messages not yet left behind by a settled later one) the node holds back mqtt.js's packet callback, so
+     * mqtt.js reads no further packet and TCP backpressure keeps the rest at the broker; it lets go once half
+     * of them are settled. The broker is asked for the same limit (MQTT 5 receive
      * maximum), but Mosquitto 2.0.11 was measured letting its window grow tenfold after each round of
      * acknowledgements; without this, a burst piles up in memory ahead of the flow. A hold never outlasts
      * the settle timeout (the sweep settles what is left behind), which is shorter than the keepalive.
@@ -172,7 +173,7 @@ export = function (RED: NodeAPI): void {
     const resumeBelow = Math.max(1, Math.floor(settings.receiveMaximum / 2));
 
     function readAgainIfRoom(): void {
-      if (heldPacket === undefined || tracker.unsettled > resumeBelow) return;
+      if (heldPacket === undefined || tracker.inFlow > resumeBelow) return;
       const release = heldPacket;
       heldPacket = undefined;
       release();
@@ -210,7 +211,7 @@ export = function (RED: NodeAPI): void {
     function handleAck(topic: string, payload: Buffer, packet: { qos: number; retain: boolean; messageId?: number }, callback: (error: Error | number) => void): void {
       // While closing, a message is neither processed nor acknowledged: the broker sends it again.
       if (!closing) deliver(topic, payload, packet.qos, packet.retain, packet.messageId);
-      if (!closing && tracker.unsettled >= settings.receiveMaximum) {
+      if (!closing && tracker.inFlow >= settings.receiveMaximum) {
         pauses++;
         heldPacket = () => callback(DEFER_ACK);
         return;

@@ -124,4 +124,25 @@ describe('lorawan-mqtt-in settlement tracker', () => {
     assert.equal(acks, 0);
     assert.equal(tracker.counters.forgotten, 1);
   });
+
+  it('counts in the flow only what no later message has passed: a message left behind waits for its timeout outside the window', () => {
+    let now = 0;
+    const tracker = new SettleTracker(30000, () => now);
+    const settles = Array.from({ length: 5 }, () => tracker.track(() => undefined));
+    assert.equal(tracker.inFlow, 5);
+    now = 20000;
+    settles[2](); // the third is stored: the first two (a status event, an undecoded frame) were left behind
+    assert.equal(tracker.unsettled, 4);
+    assert.equal(tracker.inFlow, 2, 'only the two received after the settled one may still be in the flow');
+    settles[0]();
+    assert.equal(tracker.inFlow, 2, 'settling one left behind changes nothing');
+    now = 25000;
+    assert.equal(tracker.sweep(), 0, 'the one left behind waits for its timeout');
+    now = 56000;
+    assert.equal(tracker.sweep(), 3, 'nothing settled for a whole timeout: all three time out');
+    assert.equal(tracker.inFlow, 0, 'timed-out messages leave the flow count, or a flow without a writer would stay held');
+    tracker.track(() => undefined);
+    tracker.forget();
+    assert.equal(tracker.inFlow, 0, 'a lost connection empties it');
+  });
 });

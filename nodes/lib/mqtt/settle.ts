@@ -61,6 +61,8 @@ export class SettleTracker {
   private sequence = 0;
   /** The newest message settled so far (by arrival order), and when the last settlement happened. */
   private newestSettled = 0;
+  /** The newest message that left the waiting list, settled or timed out (see inFlow). */
+  private newestGone = 0;
   private lastSettledAt = -Infinity;
   readonly counters: SettleCounters = { received: 0, settled: 0, timedOut: 0, forgotten: 0 };
 
@@ -77,6 +79,7 @@ export class SettleTracker {
       this.waiting.delete(id);
       this.counters.settled++;
       if (id > this.newestSettled) this.newestSettled = id;
+      if (id > this.newestGone) this.newestGone = id;
       this.lastSettledAt = this.now();
       entry.ack();
     };
@@ -85,6 +88,16 @@ export class SettleTracker {
   /** Messages waiting for their settlement. */
   get unsettled(): number {
     return this.waiting.size;
+  }
+
+  /**
+   * Messages that may still be inside the flow: received after the newest one that left the waiting list.
+   * Those received before it and still waiting were left behind (a status event, an undecoded frame: no
+   * node stores them) and only wait for their timeout; they hold no memory in the flow, so the source's
+   * flow control does not count them.
+   */
+  get inFlow(): number {
+    return this.sequence - this.newestGone;
   }
 
   /** Acknowledges the messages whose timeout expired (see the class comment); returns how many. */
@@ -103,6 +116,7 @@ export class SettleTracker {
       }
       this.waiting.delete(id);
       expired++;
+      if (id > this.newestGone) this.newestGone = id;
       entry.ack();
     }
     this.counters.timedOut += expired;
@@ -116,6 +130,7 @@ export class SettleTracker {
   forget(): number {
     const n = this.waiting.size;
     this.waiting.clear();
+    this.newestGone = this.sequence;
     this.counters.forgotten += n;
     return n;
   }
