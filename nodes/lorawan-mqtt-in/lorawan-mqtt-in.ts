@@ -114,7 +114,7 @@ export = function (RED: NodeAPI): void {
         timedOut: c.timedOut,
         forgotten: c.forgotten,
         unsettled: tracker.unsettled,
-        // Times the node stopped reading because `receiveMaximum` messages were waiting for their settlement.
+        // Times the node stopped reading because `receiveMaximum` messages in the flow waited for their settlement.
         pauses,
         rate: Math.round(rate),
         // Messages per second between the first and the last message received: the throughput under load.
@@ -163,10 +163,10 @@ export = function (RED: NodeAPI): void {
      * Flow control on our side: past `receiveMaximum` messages inside the flow (tracker.inFlow: unsettled
      * messages not yet left behind by a settled later one) the node holds back mqtt.js's packet callback, so
      * mqtt.js reads no further packet and TCP backpressure keeps the rest at the broker; it lets go once half
-     * of them are settled. The broker is asked for the same limit (MQTT 5 receive
-     * maximum), but Mosquitto 2.0.11 was measured letting its window grow tenfold after each round of
-     * acknowledgements; without this, a burst piles up in memory ahead of the flow. A hold never outlasts
-     * the settle timeout (the sweep settles what is left behind), which is shorter than the keepalive.
+     * of them are settled. The broker is asked for the same limit (MQTT 5 receive maximum), but Mosquitto
+     * 2.0.11 was measured letting its window grow tenfold after each round of acknowledgements; without
+     * this, a burst piles up in memory ahead of the flow. A hold never outlasts the settle timeout (the
+     * sweep settles what is left behind), which is shorter than the keepalive.
      */
     let heldPacket: (() => void) | undefined;
     let pauses = 0;
