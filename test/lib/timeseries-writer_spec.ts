@@ -88,12 +88,14 @@ describe('time series: writer', () => {
   it('writeWhenIdle: writes at once while a slot is free, gathers while the slots are busy, and sends that when one frees', async () => {
     const backend = new FakeBackend();
     // A flush interval far longer than the test: only the eager path can write anything.
-    const writer = new TimeseriesWriter({ backend, queue, deadLetters, batchSize: 100, flushIntervalMs: 60000, maxInFlight: 1, writeWhenIdle: true });
+    const writer = new TimeseriesWriter({ backend, queue, deadLetters, batchSize: 100, flushIntervalMs: 60000, maxInFlight: 1, writeWhenIdle: true, idleGatherMs: 40 });
     const durable: number[] = [];
     writer.add(points(0, 1), () => durable.push(0));
+    await new Promise((r) => setTimeout(r, 10));
     writer.add(points(1, 2), () => durable.push(1));
-    await tick();
-    assert.deepEqual(backend.calls.map((c) => c.batch.length), [3], 'the points of one turn of the event loop leave together, at once');
+    assert.equal(backend.calls.length, 0, 'the first point waits idleGatherMs for others');
+    await until(() => backend.calls.length === 1);
+    assert.deepEqual(backend.calls.map((c) => c.batch.length), [3], 'the points gathered meanwhile leave together, long before the flush interval');
     for (let i = 3; i < 10; i++) writer.add(points(i, 1), () => durable.push(i));
     await tick();
     assert.equal(backend.calls.length, 1, 'no second write while the only slot is busy');
