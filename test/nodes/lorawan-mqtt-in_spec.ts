@@ -64,6 +64,23 @@ describe('lorawan-mqtt-in', function () {
     await new Promise((r) => setTimeout(r, 200)); // the SUBACK
   }
 
+  /** Runs `body` with an embedded aedes broker (MQTT 3.1.1, no in-flight limit) and a publisher on it; cleans up after. */
+  async function withAedes(publisherId: string, body: (url: string, pub: MqttClient) => Promise<void>): Promise<void> {
+    const { Aedes } = await import('aedes');
+    const broker = await Aedes.createBroker();
+    const server = net.createServer(broker.handle);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const url = `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const pub = await connectAsync(url, { clientId: publisherId });
+    try {
+      await body(url, pub);
+    } finally {
+      await helper.unload();
+      await pub.endAsync();
+      await new Promise<void>((resolve) => broker.close(() => server.close(() => resolve())));
+    }
+  }
+
   it('refuses a broker URL that is not one, naming it, and the runtime goes on', async () => {
     await helper.load([lorawanMqttIn], flow({ broker: 'http://example.org' }));
     const src = helper.getNode('src');
@@ -193,13 +210,7 @@ describe('lorawan-mqtt-in', function () {
   });
 
   it('keeps at most receiveMaximum messages unsettled itself, on a broker that sends without limit (aedes), and loses none', async () => {
-    const { Aedes } = await import('aedes');
-    const broker = await Aedes.createBroker();
-    const server = net.createServer(broker.handle);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    const url = `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-    const pub = await connectAsync(url, { clientId: 'aedes-window-publisher' });
-    try {
+    await withAedes('aedes-window-publisher', async (url, pub) => {
       await helper.load([lorawanMqttIn], flow({ broker: url, clientId, receiveMaximum: 10 }));
       await connected();
       const out = received('out');
@@ -222,21 +233,11 @@ describe('lorawan-mqtt-in', function () {
       assert.deepEqual(out.map((m) => m.payload.toString()), Array.from({ length: 40 }, (_, i) => String(i)));
       await until('the metrics', () => metrics.some((m) => m.payload.received === 40 && m.payload.unsettled === 0), 5000);
       assert.ok(metrics[metrics.length - 1].payload.pauses >= 4, `the node paused its reading (pauses: ${metrics[metrics.length - 1].payload.pauses})`);
-    } finally {
-      await helper.unload();
-      await pub.endAsync();
-      await new Promise<void>((resolve) => broker.close(() => server.close(() => resolve())));
-    }
+    });
   });
 
   it('falls back to MQTT 3.1.1 on a broker without MQTT 5 (the embedded aedes), acknowledgements still deferred', async () => {
-    const { Aedes } = await import('aedes');
-    const broker = await Aedes.createBroker();
-    const server = net.createServer(broker.handle);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    const url = `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-    const pub = await connectAsync(url, { clientId: 'aedes-publisher' });
-    try {
+    await withAedes('aedes-publisher', async (url, pub) => {
       await helper.load([lorawanMqttIn], flow({ broker: url, clientId }));
       await connected();
       const out = received('out');
@@ -251,10 +252,6 @@ describe('lorawan-mqtt-in', function () {
       assert.equal(again[0].payload.toString(), 'hello');
       again[0][SETTLE_PROPERTY]();
       await new Promise((r) => setTimeout(r, 200));
-    } finally {
-      await helper.unload();
-      await pub.endAsync();
-      await new Promise<void>((resolve) => broker.close(() => server.close(() => resolve())));
-    }
+    });
   });
 });
