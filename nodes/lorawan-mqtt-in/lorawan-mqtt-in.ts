@@ -283,8 +283,8 @@ export = function (RED: NodeAPI): void {
       c.on('error', (err: Error & { code?: number }) => {
         if (err === DEFER_ACK || c !== client) return;
         if (protocolVersion === 5 && !connected && (err.code === 132 || err.code === 1 || /protocol version/i.test(err.message))) {
-          // A broker without MQTT 5 (e.g. the embedded aedes): the same over 3.1.1, where the broker's own
-          // in-flight limit replaces the receive maximum and the session has no expiry of its own.
+          // A broker without MQTT 5 (e.g. the embedded aedes): the same over 3.1.1, where only the node's own
+          // flow control bounds what is in flight and the session has no expiry of its own.
           node.log(t('lorawan-mqtt-in.log.fallback', { url: settings.url }));
           c.end(true);
           client = open(4);
