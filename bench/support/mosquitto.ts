@@ -63,4 +63,3 @@ export async function startBenchMosquitto(extraConfig: string[] = []): Promise<B
   return { url: `mqtt://127.0.0.1:${port}`, pid: child.pid ?? 0, stop };
 }
 
-export { freePort };

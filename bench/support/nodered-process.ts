@@ -7,7 +7,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from './mosquitto';
+import { freePort } from '../../scripts/services/influxd';
 
 export interface NodeRedProcess {
   pid: number;
