@@ -105,6 +105,53 @@ async function countStored(url: string, s: Series, from: number, to: number): Pr
   }
 }
 
+/**
+ * Counts a burst's stored points while it runs, at a cost that does not grow with the burst. Event i
+ * carries the timestamp from + i ms, so the range is cut into CHUNK_MS slices; a slice that holds all
+ * its points is added up once and never queried again. A plain COUNT over the whole range scans every
+ * point stored so far: measured at 200,000 points, polling it kept InfluxDB at about half a core, CPU
+ * taken from the pipeline under test on this 2-core machine.
+ */
+class BurstCounter {
+  private static readonly CHUNK_MS = 5000;
+  /** Points in the slices before `openFrom`, all complete. */
+  private complete = 0;
+  private openFrom: number;
+
+  constructor(private readonly url: string, private readonly s: Series, from: number, private readonly to: number) {
+    this.openFrom = from;
+  }
+
+  /** Points stored so far (or -1 when InfluxDB did not answer). */
+  async count(): Promise<number> {
+    if (this.openFrom >= this.to) return this.complete;
+    const chunk = BurstCounter.CHUNK_MS;
+    const offset = this.openFrom % chunk;
+    let rows: unknown[][];
+    try {
+      const results = await influxQuery(this.url, this.s.database, `SELECT count("${this.s.field}") FROM "${this.s.measurement}" `
+        + `WHERE time >= '${iso(this.openFrom)}' AND time < '${iso(this.to)}' GROUP BY time(${chunk}ms, ${offset}ms)`);
+      rows = results[0]?.series?.[0]?.values ?? [];
+    } catch {
+      return -1;
+    }
+    let open = 0;
+    let advancing = true;
+    for (const [time, value] of rows) {
+      const start = Number(time);
+      const n = Number(value ?? 0);
+      if (advancing && start === this.openFrom && n === Math.min(chunk, this.to - start)) {
+        this.complete += n;
+        this.openFrom = start + chunk;
+      } else {
+        advancing = false;
+        open += n;
+      }
+    }
+    return this.complete + open;
+  }
+}
+
 /** Starts the publisher process, waits for it to be ready (connected, burst built), then lets it go. */
 async function publish(config: PublisherConfig, onStart?: () => void): Promise<PublisherReport> {
   const compiled = path.join(__dirname, 'e2e-publisher.js');
@@ -205,9 +252,10 @@ export async function runBurst(p: Pipeline, count: number): Promise<BurstResult 
   let storedAt = Date.now();
   let cpuAtStored = cpuBefore;
   const hardDeadline = Date.now() + Math.max(300000, count * 4);
+  const counter = new BurstCounter(p.influxUrl, p.series, timeBase, timeBase + count);
   for (;;) {
     if (failure) throw failure;
-    const n = await countStored(p.influxUrl, p.series, timeBase, timeBase + count);
+    const n = await counter.count();
     const now = Date.now();
     if (n > stored) { stored = n; storedAt = now; cpuAtStored = p.nodeRed.cpuSeconds(); scheduleAtStored = p.nodeRed.schedule(); }
     const target = report?.published ?? count;
