@@ -41,6 +41,7 @@ import {
 import { startBenchInflux } from './support/influxd';
 import { startBenchMosquitto } from './support/mosquitto';
 import { NodeRedProcess, startNodeRed } from './support/nodered-process';
+import { nodeRedNodeOptions, readEnvironment } from '../scripts/environment';
 import { BenchResult } from './types';
 
 const UPLINKS = Number(process.env.BENCH_E2E_UPLINKS) || 200000;
@@ -383,7 +384,8 @@ export async function startPipeline(side: Side, nodeArgs: string[] = []): Promis
       const { flows, how } = ingestFlows();
       log(`ours: ${how}, ${flows.length} nodes`);
       nodeRed = await startNodeRed({
-        name: 'st-bench-ours-', flows, settingsFile: path.join(root, 'dist', 'settings.js'), nodeArgs,
+        // The node options npm start gives Node-RED (SUPERVISOR_SEMI_SPACE_MB).
+        name: 'st-bench-ours-', flows, settingsFile: path.join(root, 'dist', 'settings.js'), nodeArgs: [...nodeRedNodeOptions(readEnvironment()), ...nodeArgs],
         env: {
           SUPERVISOR_MQTT_URL: broker.url, SUPERVISOR_TIMESERIES_URL: `${influx.url}/${OURS_SERIES.database}`,
           SUPERVISOR_SIMULATOR: 'off', SUPERVISOR_DATA_DIR: dataDir, SUPERVISOR_MODE: 'development',

@@ -66,4 +66,15 @@ if [ -n "${SUPERVISOR_MQTT_CLIENT_ID:-}" ]; then
   say "MQTT client id $SUPERVISOR_MQTT_CLIENT_ID (persistent session)"
 fi
 
-exec node "$node_red_js" --settings "$app_dir/dist/settings.js" --userDir "$user_dir" "$@"
+# V8's young generation, as `npm start` sizes it (scripts/environment.ts, SUPERVISOR_SEMI_SPACE_MB; 0 = V8's default).
+semi_space_mb="${SUPERVISOR_SEMI_SPACE_MB:-64}"
+case "$semi_space_mb" in
+  '' | *[!0-9]*) fail "SUPERVISOR_SEMI_SPACE_MB=\"$semi_space_mb\" must be an integer from 0 (V8's default) to 1024" ;;
+esac
+[ "$semi_space_mb" -le 1024 ] || fail "SUPERVISOR_SEMI_SPACE_MB=\"$semi_space_mb\" must be an integer from 0 (V8's default) to 1024"
+node_options=""
+[ "$semi_space_mb" -eq 0 ] || node_options="--max-semi-space-size=$semi_space_mb"
+
+# $node_options unquoted on purpose: empty, it adds no argument.
+# shellcheck disable=SC2086
+exec node $node_options "$node_red_js" --settings "$app_dir/dist/settings.js" --userDir "$user_dir" "$@"

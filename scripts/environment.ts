@@ -41,6 +41,7 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
   { name: 'SUPERVISOR_MQTT_CLIENT_ID', default: '(empty)', description: 'Stable MQTT client id of this instance; set, the ingest keeps a persistent session (QoS 1 messages wait for it across a restart). Empty: a generated id and a clean session.' },
   { name: 'SUPERVISOR_MQTT_USER', default: '(empty)', description: 'User name on the broker (production Mosquitto with authentication).' },
   { name: 'SUPERVISOR_MQTT_PASSWORD', default: '(empty)', description: 'Password on the broker. A secret: give it in the environment or an env file, never in a flow.' },
+  { name: 'SUPERVISOR_SEMI_SPACE_MB', default: '64', description: "Largest size in MB of V8's young-generation semi-spaces in the Node-RED process (`node --max-semi-space-size`). At 64 the messages in flight die young instead of being copied to the old generation: the ingest is about 15 % faster under a burst than with V8's default of 16, for a lower peak memory (README, Performance). `0`: V8's default." },
 ];
 
 export interface PlatformEnvironment {
@@ -68,6 +69,7 @@ export interface PlatformEnvironment {
   mqttClientId: string;
   mqttUser: string;
   mqttPassword: string;
+  semiSpaceMb: number;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -118,7 +120,26 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): PlatformE
     mqttClientId: (env.SUPERVISOR_MQTT_CLIENT_ID || '').trim(),
     mqttUser: env.SUPERVISOR_MQTT_USER || '',
     mqttPassword: env.SUPERVISOR_MQTT_PASSWORD || '',
+    semiSpaceMb: semiSpaceMb(env),
   };
+}
+
+/** Up to 1 GB: V8 refuses more, and a semi-space that large only delays the scavenges. */
+const MAX_SEMI_SPACE_MB = 1024;
+
+function semiSpaceMb(env: NodeJS.ProcessEnv): number {
+  const raw = (env.SUPERVISOR_SEMI_SPACE_MB ?? '').trim();
+  if (raw === '') return 64;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > MAX_SEMI_SPACE_MB) {
+    throw new Error(`SUPERVISOR_SEMI_SPACE_MB="${raw}" must be an integer from 0 (V8's default) to ${MAX_SEMI_SPACE_MB}`);
+  }
+  return value;
+}
+
+/** The options of the `node` process that runs Node-RED (npm start, the Docker image and the benchmarks alike). */
+export function nodeRedNodeOptions(env: Pick<PlatformEnvironment, 'semiSpaceMb'>): string[] {
+  return env.semiSpaceMb > 0 ? [`--max-semi-space-size=${env.semiSpaceMb}`] : [];
 }
 
 /** The credential secret must resist guessing: it protects every credential of the flows. */

@@ -10,7 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
-import { packageRoot, readEnvironment, readSecurity } from './environment';
+import { nodeRedNodeOptions, packageRoot, readEnvironment, readSecurity } from './environment';
 import { flowsForRole } from './flows-assemble';
 
 const log = (line: string) => process.stdout.write(`[supervisor] ${line}\n`);
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   };
   const redJs = require.resolve('node-red/red.js');
   const settingsFile = path.join(packageRoot, 'dist', 'settings.js');
-  const child = spawn(process.execPath, [redJs, '--settings', settingsFile, '--userDir', env.userDir], {
+  const child = spawn(process.execPath, [...nodeRedNodeOptions(env), redJs, '--settings', settingsFile, '--userDir', env.userDir], {
     env: childEnv,
     stdio: ['ignore', 'inherit', 'inherit'],
   });

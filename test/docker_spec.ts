@@ -651,7 +651,7 @@ describe('docker/: the production stack', function () {
       assert.ok(final.instructions.some((i) => i.keyword === 'COPY' && /docker\/entrypoint\.sh docker\/healthcheck\.js \.\/docker\/$/.test(i.args)));
       const script = read('docker/entrypoint.sh');
       assert.match(script, /app_dir="\$\{APP_DIR:-\/opt\/supervisor\}"/);
-      assert.match(script, /exec node "\$node_red_js" --settings "\$app_dir\/dist\/settings\.js" --userDir "\$user_dir"/);
+      assert.match(script, /exec node \$node_options "\$node_red_js" --settings "\$app_dir\/dist\/settings\.js" --userDir "\$user_dir"/);
       // The flow files the build stage assembles are the ones the entry point installs.
       const runs = file.stages[0].instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join(' ');
       assert.match(runs, /flows-assemble\.js --role all --out image-flows\/flows\.json/);
@@ -929,7 +929,7 @@ describe('docker/: the production stack', function () {
       record = path.join(app, 'record-red.js');
       fs.writeFileSync(record, [
         "const fs = require('node:fs');",
-        'fs.writeFileSync(process.env.RECORD_FILE, JSON.stringify({ argv: process.argv.slice(2),',
+        'fs.writeFileSync(process.env.RECORD_FILE, JSON.stringify({ argv: process.argv.slice(2), execArgv: process.execArgv,',
         '  clientId: process.env.SUPERVISOR_MQTT_CLIENT_ID ?? null }));',
       ].join('\n'));
     });
@@ -938,7 +938,7 @@ describe('docker/: the production stack', function () {
       fs.rmSync(app, { recursive: true, force: true });
     });
 
-    function start(userDir: string, env: Record<string, string>): Run & { started?: { argv: string[]; clientId: string | null } } {
+    function start(userDir: string, env: Record<string, string>): Run & { started?: { argv: string[]; execArgv: string[]; clientId: string | null } } {
       const out = path.join(app, `run-${Date.now()}-${Math.random()}.json`);
       const run = runScript('sh', [path.join(dockerDir, 'entrypoint.sh'), '--safe'], {
         APP_DIR: app, NODE_RED_JS: record, RECORD_FILE: out, SUPERVISOR_USER_DIR: userDir,
@@ -957,6 +957,14 @@ describe('docker/: the production stack', function () {
         const badRole = start(userDir, { SUPERVISOR_INSTANCE_ROLE: 'worker' });
         assert.equal(badRole.status, 64);
         assert.match(badRole.stderr, /SUPERVISOR_INSTANCE_ROLE="worker" must be one of: all, ingest, leader/);
+        for (const value of ['64MB', '4096']) {
+          const badSemiSpace = start(userDir, { SUPERVISOR_SEMI_SPACE_MB: value });
+          assert.equal(badSemiSpace.status, 64);
+          assert.match(badSemiSpace.stderr, new RegExp(`SUPERVISOR_SEMI_SPACE_MB="${value}" must be an integer from 0 \\(V8's default\\) to 1024`));
+        }
+        const v8Default = start(userDir, { SUPERVISOR_SEMI_SPACE_MB: '0' });
+        assert.equal(v8Default.status, 0, v8Default.stderr);
+        assert.deepEqual(v8Default.started?.execArgv, []);
       } finally {
         fs.rmSync(userDir, { recursive: true, force: true });
       }
@@ -968,6 +976,8 @@ describe('docker/: the production stack', function () {
         const first = start(userDir, {});
         assert.equal(first.status, 0, first.stderr);
         assert.deepEqual(first.started?.argv, ['--settings', path.join(app, 'dist', 'settings.js'), '--userDir', userDir, '--safe']);
+        // V8's young generation sized as npm start sizes it (SUPERVISOR_SEMI_SPACE_MB, default 64).
+        assert.deepEqual(first.started?.execArgv, ['--max-semi-space-size=64']);
         assert.equal(fs.readFileSync(path.join(userDir, 'flows.json'), 'utf8'), '[{"id":"all-roles"}]\n');
         assert.equal(first.started?.clientId, null);
         // What was built in the editor stays.

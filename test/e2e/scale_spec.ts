@@ -17,6 +17,7 @@ import { buildUpEvent, eventTopic, radioProfile } from '../../nodes/lib/simulato
 import { loadFleet } from '../../nodes/lib/simulator/fleet';
 import { WATTECO_PORT, encodeTemperature } from '../../nodes/lib/simulator/frames/watteco';
 import { mulberry32 } from '../../nodes/lib/simulator/random';
+import { nodeRedNodeOptions, readEnvironment } from '../../scripts/environment';
 import { ingestFlows } from '../../scripts/flows-assemble';
 import { freePort } from '../support/ports';
 import { InfluxService, MqttService, startInfluxDb, startMosquitto } from '../support/services';
@@ -65,7 +66,9 @@ class Worker {
 
   async start(): Promise<void> {
     const port = await freePort();
-    const proc = spawn(process.execPath, [require.resolve('node-red/red.js'), '--settings', path.join(ROOT, 'dist', 'settings.js'), '--userDir', this.userDir], {
+    // As npm start and the image run it: with the platform's node options (SUPERVISOR_SEMI_SPACE_MB).
+    const options = nodeRedNodeOptions(readEnvironment({ ...process.env, ...this.env }));
+    const proc = spawn(process.execPath, [...options, require.resolve('node-red/red.js'), '--settings', path.join(ROOT, 'dist', 'settings.js'), '--userDir', this.userDir], {
       env: { ...process.env, ...this.env, SUPERVISOR_HTTP_PORT: String(port), SUPERVISOR_USER_DIR: this.userDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { environmentVariables, packageRoot, readEnvironment } from '../../scripts/environment';
+import { environmentVariables, nodeRedNodeOptions, packageRoot, readEnvironment } from '../../scripts/environment';
 
 describe('scripts/environment: the platform configuration', function () {
   it('has embedded defaults for everything: loopback, no login, embedded broker and storage', function () {
@@ -16,6 +16,8 @@ describe('scripts/environment: the platform configuration', function () {
     assert.equal(env.lang, 'fr');
     assert.equal(env.userDir, path.join(packageRoot, '.userdir'));
     assert.equal(env.dataDir, path.join(packageRoot, 'data'));
+    assert.deepEqual(nodeRedNodeOptions(env), ['--max-semi-space-size=64']);
+    assert.deepEqual(nodeRedNodeOptions(readEnvironment({ SUPERVISOR_SEMI_SPACE_MB: '0' })), [], '0 leaves V8 its default');
   });
 
   it('reads every variable it documents', function () {
@@ -25,13 +27,13 @@ describe('scripts/environment: the platform configuration', function () {
       SUPERVISOR_TIMESERIES_URL: 'http://influx:8086/city', SUPERVISOR_ADMIN_USER: 'energie',
       SUPERVISOR_ADMIN_PASSWORD_HASH: '$2b$08$x', SUPERVISOR_DASHBOARD_PATH: 'tableau/', SUPERVISOR_SIMULATOR: 'OFF',
       SUPERVISOR_SIMULATOR_SPEED: '10', SUPERVISOR_DATA_DIR: '/srv/data', SUPERVISOR_LOG_LEVEL: 'debug', SUPERVISOR_LANG: 'en-US',
-      SUPERVISOR_MODE: 'Production', SUPERVISOR_HTTPS_KEY: '/tls/key.pem', SUPERVISOR_HTTPS_CERT: '/tls/cert.pem', SUPERVISOR_DASHBOARD_USERS_FILE: '/run/secrets/users.json', SUPERVISOR_INSTANCE_ROLE: 'leader', SUPERVISOR_MQTT_SHARE_GROUP: 'nr-ingest', SUPERVISOR_MQTT_CLIENT_ID: 'nr-1', SUPERVISOR_MQTT_USER: 'supervisor', SUPERVISOR_MQTT_PASSWORD: 'p',
+      SUPERVISOR_MODE: 'Production', SUPERVISOR_HTTPS_KEY: '/tls/key.pem', SUPERVISOR_HTTPS_CERT: '/tls/cert.pem', SUPERVISOR_DASHBOARD_USERS_FILE: '/run/secrets/users.json', SUPERVISOR_INSTANCE_ROLE: 'leader', SUPERVISOR_MQTT_SHARE_GROUP: 'nr-ingest', SUPERVISOR_MQTT_CLIENT_ID: 'nr-1', SUPERVISOR_MQTT_USER: 'supervisor', SUPERVISOR_MQTT_PASSWORD: 'p', SUPERVISOR_SEMI_SPACE_MB: '32',
     });
     assert.deepEqual(env, {
       httpPort: 8080, host: '0.0.0.0', userDir: '/srv/nr', credentialSecret: 's', mqttUrl: 'mqtt://broker:1883',
       mqttPort: 1999, timeseriesUrl: 'http://influx:8086/city', adminUser: 'energie', adminPasswordHash: '$2b$08$x',
       dashboardPath: '/tableau', simulator: 'off', simulatorSpeed: 10, dataDir: '/srv/data', logLevel: 'debug', lang: 'en-US',
-      mode: 'production', httpsKey: '/tls/key.pem', httpsCert: '/tls/cert.pem', dashboardUsersFile: '/run/secrets/users.json', instanceRole: 'leader', mqttShareGroup: 'nr-ingest', mqttClientId: 'nr-1', mqttUser: 'supervisor', mqttPassword: 'p',
+      mode: 'production', httpsKey: '/tls/key.pem', httpsCert: '/tls/cert.pem', dashboardUsersFile: '/run/secrets/users.json', instanceRole: 'leader', mqttShareGroup: 'nr-ingest', mqttClientId: 'nr-1', mqttUser: 'supervisor', mqttPassword: 'p', semiSpaceMb: 32,
     });
     assert.equal(environmentVariables.length, Object.keys(env).length);
   });
@@ -41,6 +43,8 @@ describe('scripts/environment: the platform configuration', function () {
     assert.throws(() => readEnvironment({ SUPERVISOR_SIMULATOR: 'maybe' }), /SUPERVISOR_SIMULATOR="maybe" must be one of: on, off, auto/);
     assert.throws(() => readEnvironment({ SUPERVISOR_SIMULATOR_SPEED: '-1' }), /SUPERVISOR_SIMULATOR_SPEED/);
     assert.throws(() => readEnvironment({ SUPERVISOR_LANG: 'de' }), /SUPERVISOR_LANG="de" must be one of: fr/);
+    assert.throws(() => readEnvironment({ SUPERVISOR_SEMI_SPACE_MB: '16MB' }), /SUPERVISOR_SEMI_SPACE_MB="16MB" must be an integer from 0/);
+    assert.throws(() => readEnvironment({ SUPERVISOR_SEMI_SPACE_MB: '4096' }), /SUPERVISOR_SEMI_SPACE_MB="4096" must be an integer from 0 .* to 1024/);
   });
 });
 
