@@ -3,13 +3,14 @@
  * by a separate process to a private Mosquitto → a Node-RED process → a private InfluxDB 1.x, for
  *   ours:     the shipped ingest tab (flows/10-ingest.json: lorawan-mqtt-in, lorawan-event,
  *             lorawan-decode, reference-enrich, meter-index, timeseries-write) as a scale-out ingest
- *             worker runs it (flows-assemble --role ingest), run by `node-red/red.js --settings
- *             dist/settings.js` as `npm start` runs it, with SUPERVISOR_* variables pointing to the
- *             private services, a fixed MQTT client id (persistent session, as production sets
+ *             worker runs it (flows-assemble --role ingest, SUPERVISOR_INSTANCE_ROLE=ingest), run by
+ *             `node <options> node-red/red.js --settings dist/settings.js` as `npm start` and the image
+ *             run it (the V8 heap options of scripts/environment.ts), with SUPERVISOR_* variables pointing
+ *             to the private services, a fixed MQTT client id (persistent session, as production sets
  *             SUPERVISOR_MQTT_CLIENT_ID) and a copy of data/ holding 1,000 benchmark devices;
  *   baseline: stock nodes the way users build it: mqtt in → json → function (decoder with Buffer
  *             reads) → change → node-red-contrib-influxdb `influxdb batch`, one write per uplink, in a
- *             Node-RED process of its own (default settings).
+ *             Node-RED process of its own (default settings, and node's default heap: as users run it).
  * Each side gets fresh services and a fresh Node-RED, a warm-up (two uplinks per device, confirmed in
  * InfluxDB), then:
  *   burst:  BENCH_E2E_UPLINKS events (default 200,000) published as fast as the broker takes them;
@@ -384,11 +385,13 @@ export async function startPipeline(side: Side, nodeArgs: string[] = []): Promis
       const { flows, how } = ingestFlows();
       log(`ours: ${how}, ${flows.length} nodes`);
       nodeRed = await startNodeRed({
-        // The node options npm start gives Node-RED (SUPERVISOR_SEMI_SPACE_MB).
-        name: 'st-bench-ours-', flows, settingsFile: path.join(root, 'dist', 'settings.js'), nodeArgs: [...nodeRedNodeOptions(readEnvironment()), ...nodeArgs],
+        // As a scale-out ingest worker: its own flow file, no editor, and the node options npm start and the
+        // image give it (SUPERVISOR_SEMI_SPACE_MB, SUPERVISOR_MAX_OLD_SPACE_MB).
+        name: 'st-bench-ours-', flows, flowFile: 'flows-ingest.json', settingsFile: path.join(root, 'dist', 'settings.js'),
+        nodeArgs: [...nodeRedNodeOptions(readEnvironment({ ...process.env, SUPERVISOR_INSTANCE_ROLE: 'ingest' })), ...nodeArgs],
         env: {
           SUPERVISOR_MQTT_URL: broker.url, SUPERVISOR_TIMESERIES_URL: `${influx.url}/${OURS_SERIES.database}`,
-          SUPERVISOR_SIMULATOR: 'off', SUPERVISOR_DATA_DIR: dataDir, SUPERVISOR_MODE: 'development',
+          SUPERVISOR_SIMULATOR: 'off', SUPERVISOR_DATA_DIR: dataDir, SUPERVISOR_MODE: 'development', SUPERVISOR_INSTANCE_ROLE: 'ingest',
           // As production runs it for QoS 1 (README, Configuration): a fixed client id keeps a persistent
           // session, so messages in flight survive a reconnect. BENCH_E2E_CLEAN_SESSION=1 measures the
           // embedded default (generated id, clean session) instead.

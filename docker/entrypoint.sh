@@ -66,15 +66,25 @@ if [ -n "${SUPERVISOR_MQTT_CLIENT_ID:-}" ]; then
   say "MQTT client id $SUPERVISOR_MQTT_CLIENT_ID (persistent session)"
 fi
 
-# V8's young generation, as `npm start` sizes it (scripts/environment.ts, SUPERVISOR_SEMI_SPACE_MB; 0 = V8's default).
+# V8's heap, as `npm start` sizes it (scripts/environment.ts): SUPERVISOR_SEMI_SPACE_MB (default 64) and
+# SUPERVISOR_MAX_OLD_SPACE_MB (default 256 on an ingest worker, else V8's own limit); 0 keeps V8's default.
+megabytes() { # name value min max
+  case "$2" in
+    '' | *[!0-9]*) fail "$1=\"$2\" must be 0 (V8's default) or an integer from $3 to $4" ;;
+  esac
+  if [ "$2" -ne 0 ] && { [ "$2" -lt "$3" ] || [ "$2" -gt "$4" ]; }; then
+    fail "$1=\"$2\" must be 0 (V8's default) or an integer from $3 to $4"
+  fi
+}
 semi_space_mb="${SUPERVISOR_SEMI_SPACE_MB:-64}"
-case "$semi_space_mb" in
-  '' | *[!0-9]*) fail "SUPERVISOR_SEMI_SPACE_MB=\"$semi_space_mb\" must be an integer from 0 (V8's default) to 1024" ;;
-esac
-[ "$semi_space_mb" -le 1024 ] || fail "SUPERVISOR_SEMI_SPACE_MB=\"$semi_space_mb\" must be an integer from 0 (V8's default) to 1024"
+if [ "$role" = ingest ]; then old_space_default=256; else old_space_default=0; fi
+old_space_mb="${SUPERVISOR_MAX_OLD_SPACE_MB:-$old_space_default}"
+megabytes SUPERVISOR_SEMI_SPACE_MB "$semi_space_mb" 1 1024
+megabytes SUPERVISOR_MAX_OLD_SPACE_MB "$old_space_mb" 64 65536
 node_options=""
 [ "$semi_space_mb" -eq 0 ] || node_options="--max-semi-space-size=$semi_space_mb"
+[ "$old_space_mb" -eq 0 ] || node_options="$node_options --max-old-space-size=$old_space_mb"
 
-# $node_options unquoted on purpose: empty, it adds no argument.
+# $node_options unquoted on purpose: split into its options, and no argument at all when empty.
 # shellcheck disable=SC2086
 exec node $node_options "$node_red_js" --settings "$app_dir/dist/settings.js" --userDir "$user_dir" "$@"

@@ -957,14 +957,17 @@ describe('docker/: the production stack', function () {
         const badRole = start(userDir, { SUPERVISOR_INSTANCE_ROLE: 'worker' });
         assert.equal(badRole.status, 64);
         assert.match(badRole.stderr, /SUPERVISOR_INSTANCE_ROLE="worker" must be one of: all, ingest, leader/);
-        for (const value of ['64MB', '4096']) {
-          const badSemiSpace = start(userDir, { SUPERVISOR_SEMI_SPACE_MB: value });
-          assert.equal(badSemiSpace.status, 64);
-          assert.match(badSemiSpace.stderr, new RegExp(`SUPERVISOR_SEMI_SPACE_MB="${value}" must be an integer from 0 \\(V8's default\\) to 1024`));
+        for (const [name, value, range] of [['SUPERVISOR_SEMI_SPACE_MB', '64MB', '1 to 1024'], ['SUPERVISOR_SEMI_SPACE_MB', '4096', '1 to 1024'],
+          ['SUPERVISOR_MAX_OLD_SPACE_MB', '32', '64 to 65536']]) {
+          const badHeap = start(userDir, { [name]: value });
+          assert.equal(badHeap.status, 64);
+          assert.match(badHeap.stderr, new RegExp(`${name}="${value}" must be 0 \\(V8's default\\) or an integer from ${range}`));
         }
         const v8Default = start(userDir, { SUPERVISOR_SEMI_SPACE_MB: '0' });
         assert.equal(v8Default.status, 0, v8Default.stderr);
         assert.deepEqual(v8Default.started?.execArgv, []);
+        const sized = start(userDir, { SUPERVISOR_SEMI_SPACE_MB: '32', SUPERVISOR_MAX_OLD_SPACE_MB: '1024' });
+        assert.deepEqual(sized.started?.execArgv, ['--max-semi-space-size=32', '--max-old-space-size=1024']);
       } finally {
         fs.rmSync(userDir, { recursive: true, force: true });
       }
@@ -999,6 +1002,8 @@ describe('docker/: the production stack', function () {
         assert.equal(first.status, 0, first.stderr);
         assert.equal(fs.readFileSync(path.join(userDir, 'flows-ingest.json'), 'utf8'), '[{"id":"ingest-role"}]\n');
         assert.equal(first.started?.clientId, 'nr-ingest-3f2a9c1b7d10');
+        // A worker's old generation is capped (SUPERVISOR_MAX_OLD_SPACE_MB, 256 on an ingest worker).
+        assert.deepEqual(first.started?.execArgv, ['--max-semi-space-size=64', '--max-old-space-size=256']);
         fs.writeFileSync(path.join(userDir, 'flows-ingest.json'), '[{"id":"stale"}]\n');
         // Recreated container (new hostname), same /data volume: same id, so the persistent session is resumed.
         const recreated = start(userDir, { SUPERVISOR_INSTANCE_ROLE: 'ingest', HOSTNAME: '99aa0b1c2d3e' });

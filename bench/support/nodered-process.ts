@@ -31,6 +31,8 @@ export interface NodeRedOptions {
   name: string;
   /** The flow file's content (an array of nodes). */
   flows: unknown[];
+  /** Name of the flow file in the user directory (`flows.json`; our settings read `flows-ingest.json` on an ingest worker). */
+  flowFile?: string;
   /** Settings file; by default one written in the user directory from `settings`. */
   settingsFile?: string;
   /** Contents of the settings file written when `settingsFile` is not given (module.exports = …). */
@@ -65,7 +67,7 @@ export function cpuSecondsOf(pid: number): number {
 export async function startNodeRed(options: NodeRedOptions): Promise<NodeRedProcess> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), options.name));
   const port = await freePort();
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(options.flows, null, 1));
+  fs.writeFileSync(path.join(userDir, options.flowFile ?? 'flows.json'), JSON.stringify(options.flows, null, 1));
   let settingsFile = options.settingsFile;
   if (!settingsFile) {
     settingsFile = path.join(userDir, 'settings.js');

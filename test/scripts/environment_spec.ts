@@ -18,6 +18,9 @@ describe('scripts/environment: the platform configuration', function () {
     assert.equal(env.dataDir, path.join(packageRoot, 'data'));
     assert.deepEqual(nodeRedNodeOptions(env), ['--max-semi-space-size=64']);
     assert.deepEqual(nodeRedNodeOptions(readEnvironment({ SUPERVISOR_SEMI_SPACE_MB: '0' })), [], '0 leaves V8 its default');
+    // An ingest worker's old generation is capped; a value given wins.
+    assert.deepEqual(nodeRedNodeOptions(readEnvironment({ SUPERVISOR_INSTANCE_ROLE: 'ingest' })), ['--max-semi-space-size=64', '--max-old-space-size=256']);
+    assert.deepEqual(nodeRedNodeOptions(readEnvironment({ SUPERVISOR_INSTANCE_ROLE: 'ingest', SUPERVISOR_MAX_OLD_SPACE_MB: '0' })), ['--max-semi-space-size=64']);
   });
 
   it('reads every variable it documents', function () {
@@ -27,13 +30,13 @@ describe('scripts/environment: the platform configuration', function () {
       SUPERVISOR_TIMESERIES_URL: 'http://influx:8086/city', SUPERVISOR_ADMIN_USER: 'energie',
       SUPERVISOR_ADMIN_PASSWORD_HASH: '$2b$08$x', SUPERVISOR_DASHBOARD_PATH: 'tableau/', SUPERVISOR_SIMULATOR: 'OFF',
       SUPERVISOR_SIMULATOR_SPEED: '10', SUPERVISOR_DATA_DIR: '/srv/data', SUPERVISOR_LOG_LEVEL: 'debug', SUPERVISOR_LANG: 'en-US',
-      SUPERVISOR_MODE: 'Production', SUPERVISOR_HTTPS_KEY: '/tls/key.pem', SUPERVISOR_HTTPS_CERT: '/tls/cert.pem', SUPERVISOR_DASHBOARD_USERS_FILE: '/run/secrets/users.json', SUPERVISOR_INSTANCE_ROLE: 'leader', SUPERVISOR_MQTT_SHARE_GROUP: 'nr-ingest', SUPERVISOR_MQTT_CLIENT_ID: 'nr-1', SUPERVISOR_MQTT_USER: 'supervisor', SUPERVISOR_MQTT_PASSWORD: 'p', SUPERVISOR_SEMI_SPACE_MB: '32',
+      SUPERVISOR_MODE: 'Production', SUPERVISOR_HTTPS_KEY: '/tls/key.pem', SUPERVISOR_HTTPS_CERT: '/tls/cert.pem', SUPERVISOR_DASHBOARD_USERS_FILE: '/run/secrets/users.json', SUPERVISOR_INSTANCE_ROLE: 'leader', SUPERVISOR_MQTT_SHARE_GROUP: 'nr-ingest', SUPERVISOR_MQTT_CLIENT_ID: 'nr-1', SUPERVISOR_MQTT_USER: 'supervisor', SUPERVISOR_MQTT_PASSWORD: 'p', SUPERVISOR_SEMI_SPACE_MB: '32', SUPERVISOR_MAX_OLD_SPACE_MB: '2048',
     });
     assert.deepEqual(env, {
       httpPort: 8080, host: '0.0.0.0', userDir: '/srv/nr', credentialSecret: 's', mqttUrl: 'mqtt://broker:1883',
       mqttPort: 1999, timeseriesUrl: 'http://influx:8086/city', adminUser: 'energie', adminPasswordHash: '$2b$08$x',
       dashboardPath: '/tableau', simulator: 'off', simulatorSpeed: 10, dataDir: '/srv/data', logLevel: 'debug', lang: 'en-US',
-      mode: 'production', httpsKey: '/tls/key.pem', httpsCert: '/tls/cert.pem', dashboardUsersFile: '/run/secrets/users.json', instanceRole: 'leader', mqttShareGroup: 'nr-ingest', mqttClientId: 'nr-1', mqttUser: 'supervisor', mqttPassword: 'p', semiSpaceMb: 32,
+      mode: 'production', httpsKey: '/tls/key.pem', httpsCert: '/tls/cert.pem', dashboardUsersFile: '/run/secrets/users.json', instanceRole: 'leader', mqttShareGroup: 'nr-ingest', mqttClientId: 'nr-1', mqttUser: 'supervisor', mqttPassword: 'p', semiSpaceMb: 32, maxOldSpaceMb: 2048,
     });
     assert.equal(environmentVariables.length, Object.keys(env).length);
   });
@@ -43,8 +46,9 @@ describe('scripts/environment: the platform configuration', function () {
     assert.throws(() => readEnvironment({ SUPERVISOR_SIMULATOR: 'maybe' }), /SUPERVISOR_SIMULATOR="maybe" must be one of: on, off, auto/);
     assert.throws(() => readEnvironment({ SUPERVISOR_SIMULATOR_SPEED: '-1' }), /SUPERVISOR_SIMULATOR_SPEED/);
     assert.throws(() => readEnvironment({ SUPERVISOR_LANG: 'de' }), /SUPERVISOR_LANG="de" must be one of: fr/);
-    assert.throws(() => readEnvironment({ SUPERVISOR_SEMI_SPACE_MB: '16MB' }), /SUPERVISOR_SEMI_SPACE_MB="16MB" must be an integer from 0/);
-    assert.throws(() => readEnvironment({ SUPERVISOR_SEMI_SPACE_MB: '4096' }), /SUPERVISOR_SEMI_SPACE_MB="4096" must be an integer from 0 .* to 1024/);
+    assert.throws(() => readEnvironment({ SUPERVISOR_SEMI_SPACE_MB: '16MB' }), /SUPERVISOR_SEMI_SPACE_MB="16MB" must be 0 \(V8's default\) or an integer from 1 to 1024/);
+    assert.throws(() => readEnvironment({ SUPERVISOR_SEMI_SPACE_MB: '4096' }), /SUPERVISOR_SEMI_SPACE_MB="4096" must be 0 .* to 1024/);
+    assert.throws(() => readEnvironment({ SUPERVISOR_MAX_OLD_SPACE_MB: '32' }), /SUPERVISOR_MAX_OLD_SPACE_MB="32" must be 0 \(V8's default\) or an integer from 64 to 65536/);
   });
 });
 
