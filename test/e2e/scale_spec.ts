@@ -66,7 +66,7 @@ class Worker {
 
   async start(): Promise<void> {
     const port = await freePort();
-    // As npm start and the image run it: with the platform's node options (SUPERVISOR_SEMI_SPACE_MB).
+    // As npm start and the image run it: with the platform's node options (V8 heap sizes of an ingest worker).
     const options = nodeRedNodeOptions(readEnvironment({ ...process.env, ...this.env }));
     const proc = spawn(process.execPath, [...options, require.resolve('node-red/red.js'), '--settings', path.join(ROOT, 'dist', 'settings.js'), '--userDir', this.userDir], {
       env: { ...process.env, ...this.env, SUPERVISOR_HTTP_PORT: String(port), SUPERVISOR_USER_DIR: this.userDir },
