@@ -4,8 +4,9 @@
  * within two minutes of the start, every chart must have points, the page must not overflow
  * sideways, and a screenshot of each page is kept in test-artifacts/ for a human to read.
  *
- * What a widget shows is read from the Socket.IO frames the dashboard receives (`widget-load:<id>`
- * and `msg-input:<id>`): ECharts draws on a canvas, so the DOM cannot tell a chart's points.
+ * What a widget shows is read from the Socket.IO packets the dashboard receives (`widget-load:<id>`
+ * and `msg-input:<id>`), over polling and WebSocket: ECharts draws on a canvas, so the DOM cannot tell
+ * a chart's points.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -71,24 +72,34 @@ interface WidgetWatch {
   heard: Set<string>;
 }
 
-/** Watches the widgets' Socket.IO frames of a page. */
+/**
+ * Watches the widgets' Socket.IO packets of a page. The client connects by HTTP long-polling first and
+ * upgrades to a WebSocket afterwards, so the first packets (often the widgets' stored state) come in
+ * polling responses: both transports are read.
+ */
 function watchWidgets(page: Page): WidgetWatch {
   const seen = new Map<string, number>();
   const heard = new Set<string>();
+  const onPacket = (text: string) => {
+    const match = /^42(\[.*\])$/s.exec(text);
+    if (!match) return;
+    let event: unknown[];
+    try { event = JSON.parse(match[1]) as unknown[]; } catch { return; }
+    const name = String(event[0]);
+    const id = /^(?:widget-load|msg-input):(.+)$/.exec(name)?.[1];
+    if (!id) return;
+    const points = pointsIn(event[1]);
+    seen.set(id, Math.max(seen.get(id) ?? 0, points));
+    if (carriesPayload(event[1])) heard.add(id);
+  };
   page.on('websocket', (ws) => {
-    ws.on('framereceived', ({ payload }) => {
-      const text = typeof payload === 'string' ? payload : payload.toString('utf8');
-      const match = /^42(\[.*\])$/s.exec(text);
-      if (!match) return;
-      let event: unknown[];
-      try { event = JSON.parse(match[1]) as unknown[]; } catch { return; }
-      const name = String(event[0]);
-      const id = /^(?:widget-load|msg-input):(.+)$/.exec(name)?.[1];
-      if (!id) return;
-      const points = pointsIn(event[1]);
-      seen.set(id, Math.max(seen.get(id) ?? 0, points));
-      if (carriesPayload(event[1])) heard.add(id);
-    });
+    ws.on('framereceived', ({ payload }) => onPacket(typeof payload === 'string' ? payload : payload.toString('utf8')));
+  });
+  page.on('response', (response) => {
+    const url = new URL(response.url());
+    if (!url.pathname.endsWith('/socket.io/') || url.searchParams.get('transport') !== 'polling' || response.request().method() !== 'GET') return;
+    // Engine.IO 4 joins the packets of one polling response with the record separator (0x1e).
+    response.text().then((body) => body.split('\x1e').forEach(onPacket), () => { /* the page was reloaded meanwhile */ });
   });
   return { points: seen, heard };
 }
