@@ -370,7 +370,9 @@ ${items.length > 0 ? items.join('\n') : '<p>Aucun jeu de données n\'est configu
       (async () => {
         const entries: LogEntry[] = [];
         const errors: Error[] = [];
-        for (const dataset of targets) {
+        for (const [index, dataset] of targets.entries()) {
+          // A dataset's build queries the time-series database: show where a long publication is.
+          showStatus({ fill: 'yellow', text: t('opendata-publish.status.progress', { index: index + 1, count: targets.length, dataset: dataset.slug }) });
           const outcome = await publishOne(dataset);
           entries.push(...outcome.entries);
           if (outcome.error) errors.push(outcome.error);

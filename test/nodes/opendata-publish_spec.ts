@@ -261,4 +261,24 @@ describe('opendata-publish node (real SQLite store, real HTTP)', function () {
       await server.close();
     }
   });
+
+  it('shows which dataset it is publishing while a slow destination answers, then the outcome', async () => {
+    const server = await startOpendatasoftServer({ dataset: 'eau-batiments', resource: 'temps-reel', pushKey: 'push-secret' });
+    server.failures.push({ hang: true }); // the first push is never answered: the 2-s timeout, then a retry
+    try {
+      const { out } = await start({ dataset2: '', destination1: 'ods' }, [
+        { id: 'ods', type: 'opendata-destination', name: 'Opendatasoft', kind: 'opendatasoft', baseUrl: server.url, dataset: 'eau-batiments', resource: 'temps-reel', keyField: 'cle', keyColumns: '', maxRecords: '1000', timeout: '2', attempts: '2' } as FlowItem,
+      ], { ods: { pushKey: 'push-secret' } });
+      const pub = helper.getNode('pub');
+      pub.receive({ payload: 'go' } as never);
+      await until('the publication log', () => out.length > 0, 15000);
+      const shown = () => (pub.status as unknown as { getCalls(): Array<{ args: Array<{ fill?: string; text?: string }> }> }).getCalls().map((c) => c.args[0]);
+      assert.ok(shown().some((s) => s.fill === 'yellow' && s.text === 'publishing 1/1: eau-batiments'), JSON.stringify(shown()));
+      await until('the final status', () => shown().at(-1)?.fill === 'green', 5000);
+      assert.equal(shown().at(-1)?.text, '1 published');
+      assert.equal(server.requestCount, 2, 'the hung push was retried once');
+    } finally {
+      await server.close();
+    }
+  });
 });
