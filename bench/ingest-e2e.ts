@@ -387,14 +387,16 @@ export async function startPipeline(side: Side, nodeArgs: string[] = []): Promis
     if (side === 'ours') {
       const { flows, how } = ingestFlows();
       log(`ours: ${how}, ${flows.length} nodes`);
+      // The role decides both the node options (heap sizes) and what the settings load.
+      const role = { SUPERVISOR_INSTANCE_ROLE: 'ingest' };
       nodeRed = await startNodeRed({
         // As a scale-out ingest worker: its own flow file, no editor, and the node options npm start and the
         // image give it (SUPERVISOR_SEMI_SPACE_MB, SUPERVISOR_MAX_OLD_SPACE_MB).
         name: 'st-bench-ours-', flows, flowFile: 'flows-ingest.json', settingsFile: path.join(root, 'dist', 'settings.js'),
-        nodeArgs: [...nodeRedNodeOptions(readEnvironment({ ...process.env, SUPERVISOR_INSTANCE_ROLE: 'ingest' })), ...nodeArgs],
+        nodeArgs: [...nodeRedNodeOptions(readEnvironment({ ...process.env, ...role })), ...nodeArgs],
         env: {
           SUPERVISOR_MQTT_URL: broker.url, SUPERVISOR_TIMESERIES_URL: `${influx.url}/${OURS_SERIES.database}`,
-          SUPERVISOR_SIMULATOR: 'off', SUPERVISOR_DATA_DIR: dataDir, SUPERVISOR_MODE: 'development', SUPERVISOR_INSTANCE_ROLE: 'ingest',
+          SUPERVISOR_SIMULATOR: 'off', SUPERVISOR_DATA_DIR: dataDir, SUPERVISOR_MODE: 'development', ...role,
           // As production runs it for QoS 1 (README, Configuration): a fixed client id keeps a persistent
           // session, so messages in flight survive a reconnect. BENCH_E2E_CLEAN_SESSION=1 measures the
           // embedded default (generated id, clean session) instead.

@@ -28,9 +28,9 @@ export function translator(translate: Translate, englishCatalog: unknown): Trans
   };
 }
 
-/** 999, 1.2k, 12k, 3.4M: status texts must stay short. */
+/** 999, 1.2k, 12k, 3.4M: status texts must stay short. A rate comes as a fraction: whole numbers only. */
 export function compactCount(n: number): string {
-  if (n < 1000) return String(n);
+  if (n < 999.5) return String(Math.round(n));
   if (n < 10000) return `${(n / 1000).toFixed(1)}k`;
   if (n < 1000000) return `${Math.floor(n / 1000)}k`;
   return `${(n / 1000000).toFixed(1)}M`;

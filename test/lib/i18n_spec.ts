@@ -18,5 +18,7 @@ describe('nodes/lib/i18n: node texts', function () {
   it('leaves unknown placeholders alone and keeps status counts short', function () {
     assert.equal(interpolate('__a__ and __b__', { a: 1 }), '1 and __b__');
     assert.deepEqual([0, 999, 1234, 12345, 2500000].map(compactCount), ['0', '999', '1.2k', '12k', '2.5M']);
+    // A rate per second is a fraction: shown whole, never « 123.45678 ».
+    assert.deepEqual([0.4, 123.45678, 999.4, 999.6].map(compactCount), ['0', '123', '999', '1.0k']);
   });
 });
