@@ -5,31 +5,17 @@
  * status. Not raised while a command awaits confirmation, nor for a NAS controller (own program).
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import sinon from 'sinon';
 import type { NodeInitializer } from 'node-red';
-import type { TestFlowsItem } from 'node-red-node-test-helper';
+import { lightingControlFlow, readAudit, useLightingRuntime } from '../support/lighting-control';
 import { builtNode, helper, received } from '../support/nodered';
 
 const lightingControl = builtNode('lighting-control') as NodeInitializer;
-
-type FlowItem = TestFlowsItem & Record<string, unknown>;
 
 const T0 = Date.parse('2025-11-29T10:00:00Z');
 const R831C = '00137a1000014f02';
 const NAS = '4c1cb60000f60301';
 
-function flow(): FlowItem[] {
-  const at = { z: 'f1', x: 100, y: 100 };
-  return [
-    { id: 'f1', type: 'tab', label: 'test' },
-    { id: 'lc', type: 'lighting-control', name: '', timeoutMin: 20, retries: 2, ...at, wires: [['down'], ['ev']] },
-    { id: 'down', type: 'helper', ...at },
-    { id: 'ev', type: 'helper', ...at },
-  ];
-}
+const flow = () => lightingControlFlow({ timeoutMin: 20, retries: 2 });
 
 function relayStatus(states: number[]): Record<string, unknown> {
   return {
@@ -38,27 +24,8 @@ function relayStatus(states: number[]): Record<string, unknown> {
   };
 }
 
-function audit(userDir: string): Array<{ result: string; detail?: string; target: string; requestId: string }> {
-  const file = path.join(userDir, 'lighting-audit.jsonl');
-  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
-}
-
 describe('lighting-control node: drift from the level in force', function () {
-  let userDir: string;
-  let clock: sinon.SinonFakeTimers;
-
-  beforeEach(function () {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lighting-drift-'));
-    helper.settings({ userDir });
-    clock = sinon.useFakeTimers({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-  });
-
-  afterEach(async function () {
-    await helper.unload();
-    clock.restore();
-    helper.settings({});
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
+  const runtime = useLightingRuntime({ prefix: 'lighting-drift-', fakeTimeFrom: T0 });
 
   it('a cabinet lit while commanded off → one drift alert, audited, cleared when it is off again', async function () {
     await helper.load(lightingControl, flow());
@@ -66,20 +33,20 @@ describe('lighting-control node: drift from the level in force', function () {
     const ev = received('ev');
     const lc = helper.getNode('lc');
     lc.receive({ payload: { target: { kind: 'device', devEui: R831C, model: 'netvox-r831c' }, command: { type: 'setLevel', level: 0 }, requestedBy: 'schedule', reason: 'jour' } } as any);
-    await clock.tickAsync(5000);
+    await runtime.clock.tickAsync(5000);
     assert.equal(down.length, 1);
     // While the command awaits its confirmation, a lit status is the confirmation's business, not a drift.
     lc.receive({ payload: relayStatus([1, 1, 1]) } as any);
-    await clock.tickAsync(1000);
+    await runtime.clock.tickAsync(1000);
     lc.receive({ payload: relayStatus([0, 0, 0]) } as any); // confirms
-    await clock.tickAsync(1000);
+    await runtime.clock.tickAsync(1000);
     assert.equal(ev.filter((m) => m.topic === 'alert').length, 0);
 
-    await clock.tickAsync(60000);
+    await runtime.clock.tickAsync(60000);
     lc.receive({ payload: relayStatus([1, 1, 1]) } as any);
-    await clock.tickAsync(1000);
+    await runtime.clock.tickAsync(1000);
     lc.receive({ payload: relayStatus([1, 1, 1]) } as any); // same episode
-    await clock.tickAsync(1000);
+    await runtime.clock.tickAsync(1000);
     const alerts = ev.filter((m) => m.topic === 'alert');
     assert.equal(alerts.length, 1);
     const { event, alert } = alerts[0].payload;
@@ -95,14 +62,14 @@ describe('lighting-control node: drift from the level in force', function () {
     assert.equal(state?.payload.commandedLevel, 0);
 
     lc.receive({ payload: relayStatus([0, 0, 0]) } as any);
-    await clock.tickAsync(1000);
+    await runtime.clock.tickAsync(1000);
     const after = ev.filter((m) => m.topic === 'alert');
     assert.equal(after.length, 2);
     assert.equal(after[1].payload.event, 'cleared');
     assert.equal(after[1].payload.alert.id, `lighting-drift:${R831C}`);
     assert.ok(!ev.filter((m) => m.topic === 'state').pop()?.payload.faults.includes('drift'));
 
-    const results = audit(userDir);
+    const results = readAudit<{ result: string; detail?: string; target: string; requestId: string }>(runtime.userDir);
     const drift = results.find((e) => e.result === 'drift');
     assert.equal(drift?.target, `${R831C}:`);
     assert.match(drift?.detail ?? '', /allumé alors que la commande est l'extinction/);
@@ -116,12 +83,12 @@ describe('lighting-control node: drift from the level in force', function () {
     const ev = received('ev');
     const lc = helper.getNode('lc');
     lc.receive({ payload: { target: { kind: 'device', devEui: NAS, model: 'nas-ul20xx' }, command: { type: 'setLevel', level: 30 }, source: 'manual', requestedBy: 'ana' } } as any);
-    await clock.tickAsync(5000);
+    await runtime.clock.tickAsync(5000);
     const status = (value: number) => ({ devEui: NAS, tenant: 't', model: 'nas-ul20xx', time: new Date(Date.now()).toISOString(), measurements: [{ quantity: 'light_level', value, unit: '%', kind: 'instant', channel: 'dali_broadcast' }] });
     lc.receive({ payload: status(30) } as any);
-    await clock.tickAsync(1000);
+    await runtime.clock.tickAsync(1000);
     lc.receive({ payload: status(100) } as any);
-    await clock.tickAsync(1000);
+    await runtime.clock.tickAsync(1000);
     assert.equal(ev.filter((m) => m.topic === 'alert').length, 0);
   });
 });
